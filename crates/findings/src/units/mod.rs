@@ -1,0 +1,1 @@
+//! Memory units (filled in by the units work).

@@ -1,0 +1,1 @@
+//! Static checker (filled in below).
