@@ -10,7 +10,8 @@ pub fn fingerprint(parts: &[&str]) -> String {
     let mut hash = OFFSET;
     for (i, part) in parts.iter().enumerate() {
         if i > 0 {
-            hash = (hash ^ 0).wrapping_mul(PRIME);
+            // A NUL separator: ("ab","") and ("a","b") must differ.
+            hash = hash.wrapping_mul(PRIME);
         }
         for byte in part.bytes() {
             hash = (hash ^ u64::from(byte)).wrapping_mul(PRIME);

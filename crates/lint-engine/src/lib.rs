@@ -1,1 +1,201 @@
-//! Static checker (filled in below).
+//! The static checker behind `redis-audit lint`.
+//!
+//! Data flow: [`walk`] reads files -> [`classify`] decides what each is -> [`yaml`] and
+//! [`redis_conf`] parse with byte spans -> [`facts`] extractors turn documents into Redis
+//! [`facts::Instance`]s (joining workloads with ConfigMaps across files, Helm values with
+//! Chart.yaml) -> [`rules`] produce findings -> config, inline suppressions and the baseline
+//! filter them. No network, no cluster.
+
+pub mod baseline;
+pub mod classify;
+pub mod config;
+pub mod facts;
+pub mod redis_conf;
+pub mod rules;
+mod source;
+pub mod suppress;
+pub mod walk;
+pub mod yaml;
+
+use std::sync::Arc;
+
+use findings::{Finding, Location, Severity, Span};
+
+use classify::InputKind;
+use config::Config;
+use facts::{
+    Instance, RoleInfo,
+    configmaps::ConfigMapIndex,
+    helm::ChartIndex,
+    manifests::{self, BadValue},
+    operators, standalone_conf,
+};
+use redis_conf::OffsetMap;
+pub use source::YamlSource;
+
+/// One file to lint.
+#[derive(Debug, Clone)]
+pub struct Input {
+    /// Path as shown in findings (`-` for stdin).
+    pub path: String,
+    pub text: Arc<str>,
+    /// Named on the command line (read whatever its name).
+    pub explicit: bool,
+}
+
+/// Result of a lint run.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Findings after config, suppressions and baseline, sorted by file, offset and rule.
+    pub findings: Vec<Finding>,
+    /// Texts of the files findings point into, for renderers.
+    pub sources: Vec<(String, Arc<str>)>,
+    pub files_scanned: usize,
+    pub notes: Vec<String>,
+    pub suppressed: usize,
+    pub baselined: usize,
+    /// Every Redis found, for `--explain-facts` style debugging and tests.
+    pub instances: Vec<Instance>,
+}
+
+enum Parsed {
+    Yaml(YamlSource),
+    Chart(YamlSource),
+    Conf { path: String, text: Arc<str> },
+    Skipped,
+}
+
+fn parse_input(input: &Input) -> Parsed {
+    let kind = match classify::classify(&input.path, &input.text) {
+        Some(k) => Some(k),
+        None if input.explicit => Some(if redis_conf::looks_like_redis_conf(&input.text) { InputKind::RedisConf } else { InputKind::Yaml }),
+        None => None,
+    };
+    match kind {
+        Some(InputKind::Yaml) => Parsed::Yaml(YamlSource { path: input.path.clone(), yaml: yaml::parse(&input.text), text: input.text.clone() }),
+        Some(InputKind::ChartYaml) => Parsed::Chart(YamlSource { path: input.path.clone(), yaml: yaml::parse(&input.text), text: input.text.clone() }),
+        Some(InputKind::RedisConf) => Parsed::Conf { path: input.path.clone(), text: input.text.clone() },
+        Some(InputKind::HelmTemplate) | None => Parsed::Skipped,
+    }
+}
+
+/// Parses inputs on all cores, keeping input order.
+fn parse_all(inputs: &[Input]) -> Vec<Parsed> {
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8);
+    if inputs.len() < 64 || threads == 1 {
+        return inputs.iter().map(parse_input).collect();
+    }
+    let chunk = inputs.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = inputs.chunks(chunk).map(|c| s.spawn(move || c.iter().map(parse_input).collect::<Vec<_>>())).collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+    })
+}
+
+/// Lints `inputs` with `config`. Never fails: unreadable content becomes `parse-error` findings.
+pub fn lint(inputs: &[Input], config: &Config) -> Outcome {
+    let parsed = parse_all(inputs);
+    let mut findings = Vec::new();
+    let mut bad: Vec<BadValue> = Vec::new();
+    let mut yamls = Vec::new();
+    let mut charts = ChartIndex::default();
+    let mut confs = Vec::new();
+    let mut templates = 0;
+    for p in parsed {
+        match p {
+            Parsed::Yaml(y) => yamls.push(y),
+            Parsed::Chart(c) => {
+                charts.add(&c);
+                yamls_errors(&c, &mut findings);
+            }
+            Parsed::Conf { path, text } => confs.push((path, text)),
+            Parsed::Skipped => templates += 1,
+        }
+    }
+    let _ = templates;
+    for y in &yamls {
+        yamls_errors(y, &mut findings);
+    }
+    let configmaps = ConfigMapIndex::build(&yamls);
+    let mut instances = Vec::new();
+    for y in &yamls {
+        let objects = y.objects();
+        if objects.is_empty() {
+            instances.extend(facts::helm::extract(y, &charts, &configmaps, &mut bad));
+            continue;
+        }
+        for obj in objects {
+            match operators::extract(&obj, &configmaps, &mut bad) {
+                Some(found) => instances.extend(found),
+                None => instances.extend(manifests::extract(&obj, &configmaps, &mut bad)),
+            }
+        }
+    }
+    for (path, text) in &confs {
+        if !redis_conf::is_sentinel_conf(text) {
+            let name = path.rsplit('/').next().unwrap_or(path);
+            let anchor = first_line_span(text);
+            instances.push(standalone_conf::instance(path, name, text, &OffsetMap::identity(), anchor));
+        }
+    }
+    for cm in configmaps.all() {
+        if configmaps.is_used(&cm.name) {
+            continue;
+        }
+        for e in cm.entries.iter().filter(|e| e.is_redis_conf()) {
+            let anchor = e.map.span(0, e.text.lines().next().map_or(0, str::len));
+            instances.push(standalone_conf::instance(&e.path, &format!("{}/{}", cm.name, e.key), &e.text, &e.map, anchor));
+        }
+    }
+    for inst in &mut instances {
+        if let Some((role, pattern)) = config.role_for(&[inst.names.clone(), vec![inst.identity.clone()]].concat()) {
+            inst.role = RoleInfo { role, evidence: format!("`.redis-audit.yaml` roles `{pattern}`") };
+        }
+        findings.extend(rules::run(inst));
+    }
+    for b in bad {
+        findings.push(Finding::new(rules::PARSE_ERROR, Severity::Error, format!("invalid value: {}", b.message), Location::file(&b.path, b.span), &b.message));
+    }
+
+    // Config: selection and severity overrides.
+    findings.retain(|f| config.is_enabled(&f.rule));
+    for f in &mut findings {
+        if let Some(sev) = config.severity.get(&f.rule) {
+            f.severity = *sev;
+        }
+    }
+    // Inline suppressions.
+    let texts: std::collections::HashMap<&str, &Arc<str>> = inputs.iter().map(|i| (i.path.as_str(), &i.text)).collect();
+    let before = findings.len();
+    findings.retain(|f| !f.location.path().and_then(|p| texts.get(p)).is_some_and(|t| suppress::is_suppressed(f, t)));
+    let suppressed = before - findings.len();
+
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()).then_with(|| a.message.cmp(&b.message)));
+    findings.dedup_by(|a, b| a.rule == b.rule && a.location == b.location && a.message == b.message);
+    let mut sources: Vec<(String, Arc<str>)> = Vec::new();
+    for f in &findings {
+        for path in std::iter::once(f.location.path()).chain(f.related.iter().map(|r| r.location.path())).flatten() {
+            if !sources.iter().any(|(p, _)| p == path) {
+                if let Some(t) = texts.get(path) {
+                    sources.push((path.to_string(), (*t).clone()));
+                }
+            }
+        }
+    }
+    Outcome { findings, sources, files_scanned: inputs.len(), notes: Vec::new(), suppressed, baselined: 0, instances }
+}
+
+fn first_line_span(text: &str) -> Span {
+    let start = text.len() - text.trim_start().len();
+    let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+    Span::new(start, end)
+}
+
+fn yamls_errors(y: &YamlSource, findings: &mut Vec<Finding>) {
+    for e in &y.yaml.errors {
+        let start = e.offset.min(y.text.len());
+        let end = y.text[start..].find('\n').map_or(y.text.len(), |i| start + i).max(start);
+        let message = format!("invalid YAML, this document was skipped: {}", e.message);
+        findings.push(Finding::new(rules::PARSE_ERROR, Severity::Error, message, Location::file(&y.path, Span::new(start, end)), &e.message));
+    }
+}

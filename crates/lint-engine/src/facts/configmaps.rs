@@ -1,0 +1,103 @@
+//! ConfigMaps of every scanned manifest, so a workload in one file can be joined with the
+//! redis.conf a ConfigMap in another file provides.
+
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Mutex,
+};
+
+use crate::{
+    redis_conf::{self, Directive, OffsetMap},
+    source::{Object, YamlSource, embedded_text},
+};
+
+/// One `data` entry of a ConfigMap.
+#[derive(Debug, Clone)]
+pub struct DataEntry {
+    pub key: String,
+    pub text: String,
+    pub path: String,
+    pub map: OffsetMap,
+}
+
+impl DataEntry {
+    pub fn directives(&self) -> Vec<Directive> {
+        redis_conf::parse(&self.text, &self.map)
+    }
+
+    pub fn is_redis_conf(&self) -> bool {
+        (self.key.ends_with(".conf") || self.key.contains("redis") || self.key.contains("valkey"))
+            && redis_conf::looks_like_redis_conf(&self.text)
+            && !redis_conf::is_sentinel_conf(&self.text)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ConfigMap {
+    pub name: String,
+    pub namespace: Option<String>,
+    pub entries: Vec<DataEntry>,
+}
+
+impl ConfigMap {
+    pub fn entry(&self, key: &str) -> Option<&DataEntry> {
+        self.entries.iter().find(|e| e.key == key)
+    }
+}
+
+/// ConfigMaps by name.
+#[derive(Debug, Default)]
+pub struct ConfigMapIndex {
+    by_name: HashMap<String, Vec<ConfigMap>>,
+    /// Names looked up by an extractor: those ConfigMaps are linted through their consumer.
+    used: Mutex<HashSet<String>>,
+}
+
+impl ConfigMapIndex {
+    pub fn build<'a>(sources: impl IntoIterator<Item = &'a YamlSource>) -> Self {
+        let mut index = ConfigMapIndex::default();
+        for src in sources {
+            for obj in src.objects() {
+                if obj.kind() == "ConfigMap" {
+                    index.add(&obj);
+                }
+            }
+        }
+        index
+    }
+
+    fn add(&mut self, obj: &Object<'_>) {
+        let doc = obj.doc;
+        let mut entries = Vec::new();
+        if let Some(data) = doc.get(obj.node, "data") {
+            for (k, v) in doc.entries(data) {
+                let (Some(key), Some((text, map))) = (doc.str(k), embedded_text(obj.src, doc, v)) else { continue };
+                entries.push(DataEntry { key: key.to_string(), text, path: obj.src.path.clone(), map });
+            }
+        }
+        let cm = ConfigMap { name: obj.name().to_string(), namespace: obj.namespace().map(str::to_string), entries };
+        self.by_name.entry(cm.name.clone()).or_default().push(cm);
+    }
+
+    /// The ConfigMap `name` as seen from `namespace`: same namespace first, then one without a
+    /// namespace (as in `helm template` output), then any.
+    pub fn get(&self, name: &str, namespace: Option<&str>) -> Option<&ConfigMap> {
+        if let Ok(mut used) = self.used.lock() {
+            used.insert(name.to_string());
+        }
+        let all = self.by_name.get(name)?;
+        all.iter()
+            .find(|c| c.namespace.as_deref() == namespace)
+            .or_else(|| all.iter().find(|c| c.namespace.is_none()))
+            .or_else(|| all.first())
+    }
+
+    /// Whether an extractor looked this ConfigMap up (mounted it, referenced it).
+    pub fn is_used(&self, name: &str) -> bool {
+        self.used.lock().is_ok_and(|u| u.contains(name))
+    }
+
+    pub fn all(&self) -> impl Iterator<Item = &ConfigMap> {
+        self.by_name.values().flatten()
+    }
+}

@@ -1,0 +1,353 @@
+//! Redis containers in workload manifests (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet,
+//! Job, CronJob and anything with a pod template), with their limits and the Redis config that
+//! reaches them through args, env and mounted ConfigMaps.
+
+use findings::{Span, units::parse_k8s_quantity};
+
+use super::{
+    Bytes, ConfigHint, Instance, InstanceKind, LimitOrigin, Sourced,
+    configmaps::{ConfigMap, ConfigMapIndex},
+    role,
+    settings::{Assign, REDIS_DEFAULT_POLICY, settle},
+};
+use crate::{
+    redis_conf::{self, OffsetMap, Word, flags_in_script, redis_server_invocation},
+    source::{Object, embedded_text},
+    yaml::{Doc, NodeId},
+};
+
+/// Annotation that states the role of a Redis workload (`cache`, `queue`, `sessions`).
+pub const ROLE_ANNOTATION: &str = "redis-audit.io/role";
+
+/// Path from the object to its pod spec, by kind.
+fn pod_spec(obj: &Object<'_>) -> Option<NodeId> {
+    let d = obj.doc;
+    match obj.kind() {
+        "Pod" => d.get(obj.node, "spec"),
+        "CronJob" => d.path(obj.node, &["spec", "jobTemplate", "spec", "template", "spec"]),
+        "PodTemplate" => d.path(obj.node, &["template", "spec"]),
+        _ => d.path(obj.node, &["spec", "template", "spec"]),
+    }
+    .filter(|n| d.is_map(*n))
+}
+
+/// Last path segment of an image reference, without registry, tag or digest.
+pub fn image_name(image: &str) -> String {
+    let no_digest = image.split('@').next().unwrap_or(image);
+    let last = no_digest.rsplit('/').next().unwrap_or(no_digest);
+    last.split(':').next().unwrap_or(last).to_ascii_lowercase()
+}
+
+const REDIS_IMAGES: &[&str] =
+    &["redis", "valkey", "redis-stack", "redis-stack-server", "keydb", "redis-cluster", "valkey-cluster", "redis-server"];
+
+fn is_sentinel(image: &str, name: &str, words: &[Word]) -> bool {
+    image_name(image).contains("sentinel")
+        || name.contains("sentinel")
+        || words.iter().any(|w| w.text.ends_with("redis-sentinel") || w.text == "--sentinel" || w.text.ends_with("valkey-sentinel"))
+}
+
+fn words(doc: &Doc, node: Option<NodeId>) -> Vec<Word> {
+    let Some(node) = node else { return Vec::new() };
+    doc.items(node)
+        .iter()
+        .filter_map(|n| doc.str(*n).map(|t| Word { text: t.to_string(), span: doc.span(*n), dynamic: t.contains("$(") }))
+        .collect()
+}
+
+/// A file a container sees, provided by a ConfigMap key.
+struct MountedFile<'c> {
+    path: String,
+    cm: Option<&'c ConfigMap>,
+    cm_name: String,
+    key: Option<String>,
+}
+
+fn mounted_files<'c>(doc: &Doc, spec: NodeId, container: NodeId, index: &'c ConfigMapIndex, ns: Option<&str>) -> Vec<MountedFile<'c>> {
+    let mut out = Vec::new();
+    let volumes = doc.get(spec, "volumes").map(|v| doc.items(v).to_vec()).unwrap_or_default();
+    let Some(mounts) = doc.get(container, "volumeMounts") else { return out };
+    for m in doc.items(mounts) {
+        let (Some(vname), Some(mount_path)) =
+            (doc.get(*m, "name").and_then(|n| doc.str(n)), doc.get(*m, "mountPath").and_then(|n| doc.str(n)))
+        else {
+            continue;
+        };
+        let sub_path = doc.get(*m, "subPath").and_then(|n| doc.non_null_str(n));
+        let Some(vol) = volumes.iter().find(|v| doc.get(**v, "name").and_then(|n| doc.str(n)) == Some(vname)) else { continue };
+        // configMap volumes and configMap sources of projected volumes.
+        let mut cms: Vec<NodeId> = doc.get(*vol, "configMap").into_iter().collect();
+        if let Some(sources) = doc.path(*vol, &["projected", "sources"]) {
+            cms.extend(doc.items(sources).iter().filter_map(|s| doc.get(*s, "configMap")));
+        }
+        for cm_node in cms {
+            let Some(cm_name) = doc.get(cm_node, "name").and_then(|n| doc.str(n)) else { continue };
+            let cm = index.get(cm_name, ns);
+            // key -> relative path inside the volume
+            let mut files: Vec<(String, String)> = Vec::new();
+            if let Some(items) = doc.get(cm_node, "items") {
+                for it in doc.items(items) {
+                    if let (Some(k), Some(p)) = (doc.get(*it, "key").and_then(|n| doc.str(n)), doc.get(*it, "path").and_then(|n| doc.str(n))) {
+                        files.push((k.to_string(), p.to_string()));
+                    }
+                }
+            } else if let Some(cm) = cm {
+                files.extend(cm.entries.iter().map(|e| (e.key.clone(), e.key.clone())));
+            }
+            let base = mount_path.trim_end_matches('/');
+            if files.is_empty() {
+                out.push(MountedFile { path: format!("{base}/"), cm, cm_name: cm_name.to_string(), key: None });
+            }
+            for (key, rel) in files {
+                let path = match sub_path {
+                    Some(sp) if sp == rel => mount_path.to_string(),
+                    Some(_) => continue,
+                    None => format!("{base}/{rel}"),
+                };
+                out.push(MountedFile { path, cm, cm_name: cm_name.to_string(), key: Some(key) });
+            }
+        }
+    }
+    out
+}
+
+/// Finds the mounted file for a path named in a command; falls back to the same file name
+/// (start scripts often copy mounted files elsewhere before use).
+fn find_mounted<'m, 'c>(files: &'m [MountedFile<'c>], path: &str) -> Option<&'m MountedFile<'c>> {
+    files.iter().find(|f| f.path == path).or_else(|| {
+        let base = path.rsplit('/').next().unwrap_or(path);
+        let mut same = files.iter().filter(|f| f.key.as_deref() == Some(base));
+        match (same.next(), same.next()) {
+            (Some(one), None) => Some(one),
+            _ => files.iter().find(|f| f.key.is_none() && path.starts_with(&f.path)),
+        }
+    })
+}
+
+/// Redis config reaching one container, in the order Redis applies it.
+struct ConfigReach {
+    assigns: Vec<Assign>,
+    unresolved: Vec<String>,
+    hint: ConfigHint,
+}
+
+fn read_conf(file: &MountedFile<'_>, assigns: &mut Vec<Assign>, unresolved: &mut Vec<String>, files: &[MountedFile<'_>], depth: usize) {
+    let entry = file.cm.and_then(|cm| file.key.as_deref().and_then(|k| cm.entry(k)));
+    let Some(entry) = entry else {
+        unresolved.push(format!("config file `{}` comes from ConfigMap `{}`, which is not in the scanned files", file.path, file.cm_name));
+        return;
+    };
+    for d in entry.directives() {
+        if d.name == "include" && depth < 4 {
+            if let Some(inc) = d.value().and_then(|p| find_mounted(files, p)) {
+                read_conf(inc, assigns, unresolved, files, depth + 1);
+            } else if let Some(p) = d.value() {
+                unresolved.push(format!("included config `{p}` is not from a ConfigMap in the scanned files"));
+            }
+        } else {
+            assigns.push(Assign::from_directive(&d, &entry.path));
+        }
+    }
+}
+
+fn config_reach(obj: &Object<'_>, spec: NodeId, container: NodeId, index: &ConfigMapIndex) -> Option<ConfigReach> {
+    let doc = obj.doc;
+    let path = &obj.src.path;
+    let command = words(doc, doc.get(container, "command"));
+    let args = words(doc, doc.get(container, "args"));
+    let files = mounted_files(doc, spec, container, index, obj.namespace());
+    let script_map = |w: &Word| {
+        let node_text = doc.node_at(w.span).and_then(|n| embedded_text(obj.src, doc, n));
+        node_text.map_or_else(|| OffsetMap::whole(w.span), |(_, m)| m)
+    };
+    let mut assigns = Vec::new();
+    let mut unresolved = Vec::new();
+    let mut hint = ConfigHint::Args;
+    let invocation = match redis_server_invocation(&command, &args, script_map) {
+        Some(inv) => inv,
+        None => {
+            // The command runs a script: look for it among mounted files.
+            let script = command.iter().chain(&args).find_map(|w| find_mounted(&files, &w.text).filter(|f| f.key.is_some()))?;
+            let entry = script.cm.and_then(|cm| script.key.as_deref().and_then(|k| cm.entry(k)));
+            match entry {
+                Some(e) => {
+                    let inv = flags_in_script(&e.text, &e.map);
+                    if inv.flags.is_empty() && inv.config_files.is_empty() && !e.text.contains("redis-server") && !e.text.contains("valkey-server") {
+                        return None;
+                    }
+                    for f in &inv.flags {
+                        if f.name != "include" {
+                            assigns.push(Assign::from_flag(f, &e.path));
+                        }
+                    }
+                    hint = ConfigHint::ConfLine { place: "the Redis config the start script includes".into() };
+                    // Scripts include config files by path; mounted redis.conf files count.
+                    let mut inv2 = inv.clone();
+                    inv2.flags.retain(|f| f.name == "include");
+                    for f in &inv2.flags {
+                        for p in &f.args {
+                            if let Some(m) = find_mounted(&files, p) {
+                                let mut a = Vec::new();
+                                read_conf(m, &mut a, &mut unresolved, &files, 0);
+                                assigns.splice(0..0, a);
+                            }
+                        }
+                    }
+                    inv
+                }
+                None => {
+                    unresolved.push(format!("start script `{}` comes from ConfigMap `{}`, which is not in the scanned files", script.path, script.cm_name));
+                    Default::default()
+                }
+            }
+        }
+    };
+    let mut conf_assigns = Vec::new();
+    for cf in &invocation.config_files {
+        if cf.dynamic || cf.text.contains('$') {
+            unresolved.push(format!("config file path `{}` is set from a variable", cf.text));
+        } else if let Some(m) = find_mounted(&files, &cf.text) {
+            read_conf(m, &mut conf_assigns, &mut unresolved, &files, 0);
+            hint = ConfigHint::ConfLine { place: format!("`{}`", cf.text) };
+        } else {
+            unresolved.push(format!("config file `{}` is not provided by a ConfigMap in the scanned files", cf.text));
+        }
+    }
+    // Include flags on the command line.
+    for f in invocation.flags.iter().filter(|f| f.name == "include") {
+        for p in &f.args {
+            if let Some(m) = find_mounted(&files, p) {
+                read_conf(m, &mut conf_assigns, &mut unresolved, &files, 0);
+            }
+        }
+    }
+    conf_assigns.append(&mut assigns);
+    let mut assigns = conf_assigns;
+    if !matches!(hint, ConfigHint::ConfLine { .. }) {
+        for f in invocation.flags.iter().filter(|f| f.name != "include") {
+            assigns.push(Assign::from_flag(f, path));
+        }
+    }
+    // Bitnami images append REDIS_EXTRA_FLAGS / VALKEY_EXTRA_FLAGS to the server command line.
+    if let Some(env) = doc.get(container, "env") {
+        for e in doc.items(env) {
+            let name = doc.get(*e, "name").and_then(|n| doc.str(n)).unwrap_or("");
+            if name == "REDIS_EXTRA_FLAGS" || name == "VALKEY_EXTRA_FLAGS" {
+                if let Some(v) = doc.get(*e, "value") {
+                    if let Some((text, map)) = embedded_text(obj.src, doc, v) {
+                        let inv = flags_in_script(&format!("redis-server {text}"), &OffsetMap::shifted(0));
+                        for f in inv.flags {
+                            let span = map.span(f.span.start.saturating_sub(13), f.span.end.saturating_sub(13));
+                            assigns.push(Assign { span, ..Assign::from_flag(&f, path) });
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Some(ConfigReach { assigns, unresolved, hint })
+}
+
+fn memory(obj: &Object<'_>, node: Option<NodeId>) -> Result<Option<Bytes>, (String, Span)> {
+    let doc = obj.doc;
+    let Some(n) = node else { return Ok(None) };
+    let Some(raw) = doc.non_null_str(n) else { return Ok(None) };
+    let span = doc.span(n);
+    match parse_k8s_quantity(raw) {
+        Ok(value) => Ok(Some(Sourced { value, raw: raw.to_string(), path: obj.src.path.clone(), span })),
+        Err(e) => Err((e.to_string(), span)),
+    }
+}
+
+/// Memory limit and request of a `resources` block.
+pub fn resources(obj: &Object<'_>, res: Option<NodeId>) -> (Result<Option<Bytes>, (String, Span)>, Result<Option<Bytes>, (String, Span)>) {
+    let d = obj.doc;
+    let limit = memory(obj, res.and_then(|r| d.path(r, &["limits", "memory"])));
+    let request = memory(obj, res.and_then(|r| d.path(r, &["requests", "memory"])));
+    (limit, request)
+}
+
+/// A bad quantity found while extracting (reported as `parse-error`).
+#[derive(Debug, Clone)]
+pub struct BadValue {
+    pub path: String,
+    pub span: Span,
+    pub message: String,
+}
+
+/// Redis instances of one workload object.
+pub fn extract(obj: &Object<'_>, index: &ConfigMapIndex, bad: &mut Vec<BadValue>) -> Vec<Instance> {
+    let mut out = Vec::new();
+    let Some(spec) = pod_spec(obj) else { return out };
+    let doc = obj.doc;
+    let Some(containers) = doc.get(spec, "containers") else { return out };
+    let template_meta = doc.path(obj.node, &["spec", "template", "metadata"]);
+    for c in doc.items(containers) {
+        let c = doc.resolve(*c);
+        let image = doc.get(c, "image").and_then(|n| doc.str(n)).unwrap_or("");
+        let cname = doc.get(c, "name").and_then(|n| doc.str(n)).unwrap_or("");
+        let all_words: Vec<Word> = words(doc, doc.get(c, "command")).into_iter().chain(words(doc, doc.get(c, "args"))).collect();
+        let by_image = REDIS_IMAGES.contains(&image_name(image).as_str());
+        let by_command = all_words.iter().any(|w| redis_conf::is_server_binary(&w.text) || w.text.contains("redis-server ") || w.text.contains("valkey-server "));
+        if !(by_image || by_command) || is_sentinel(image, cname, &all_words) {
+            continue;
+        }
+        let Some(reach) = config_reach(obj, spec, c, index) else { continue };
+        let res = doc.get(c, "resources");
+        let (limit, request) = resources(obj, res);
+        let limit = limit.unwrap_or_else(|(message, span)| {
+            bad.push(BadValue { path: obj.src.path.clone(), span, message });
+            None
+        });
+        let request = request.unwrap_or_else(|(message, span)| {
+            bad.push(BadValue { path: obj.src.path.clone(), span, message });
+            None
+        });
+        let (maxmemory, policy) = settle(&reach.assigns, &reach.unresolved, REDIS_DEFAULT_POLICY);
+        let mut names = vec![obj.name().to_string(), cname.to_string()];
+        for key in ["app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/component", "app.kubernetes.io/part-of", "app", "release", "component"] {
+            if let Some(v) = obj.label(key) {
+                names.push(v.to_string());
+            }
+        }
+        let explicit_role = obj.annotation(ROLE_ANNOTATION).or_else(|| {
+            template_meta.and_then(|m| doc.path(m, &["annotations", ROLE_ANNOTATION])).and_then(|n| doc.str(n))
+        });
+        let role = match explicit_role.and_then(role::parse_role) {
+            Some(r) => role::RoleInfo { role: r, evidence: format!("annotation `{ROLE_ANNOTATION}`") },
+            None => role::from_names(&names),
+        };
+        let anchor = doc.get(c, "name").map_or_else(|| doc.span(c), |n| doc.span(n));
+        let workload = obj.name().to_string();
+        out.push(Instance {
+            identity: format!("{}/{}/{}", obj.kind(), workload, cname),
+            display: format!("container `{cname}` of {} `{workload}`", obj.kind()),
+            kind: InstanceKind::Container { workload_kind: obj.kind().to_string(), workload, container: cname.to_string() },
+            path: obj.src.path.clone(),
+            anchor,
+            limit,
+            limit_origin: LimitOrigin::Explicit,
+            request,
+            has_container: true,
+            maxmemory,
+            policy,
+            config_hint: reach.hint,
+            role,
+            names,
+            unresolved_config: reach.unresolved,
+            ignored_rules: ignored_rules(obj),
+            notes: Vec::new(),
+        });
+    }
+    out
+}
+
+/// Annotation listing rules to ignore for a workload (for third-party charts where comments
+/// cannot be added): `redis-audit.io/ignore: "maxmemory-unset,memory-request-below-limit"`.
+pub const IGNORE_ANNOTATION: &str = "redis-audit.io/ignore";
+
+fn ignored_rules(obj: &Object<'_>) -> Vec<String> {
+    obj.annotation(IGNORE_ANNOTATION)
+        .map(|v| v.split([',', ' ']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect())
+        .unwrap_or_default()
+}

@@ -1,0 +1,121 @@
+//! Finding and reading input files: gitignore-aware, parallel, bounded.
+//!
+//! Files that cannot be linted (binary, not UTF-8, too large, unreadable) are skipped with a
+//! note; the run goes on and loses nothing else.
+
+use std::{
+    path::{Path, PathBuf},
+    sync::{Arc, Mutex},
+};
+
+use ignore::{WalkBuilder, WalkState};
+
+use crate::{Input, classify, config::Config};
+
+/// Files larger than this are skipped (config files are small; large YAML is generated data).
+pub const MAX_FILE_BYTES: u64 = 4 << 20;
+
+/// Reads every lintable file under `paths`. Explicitly named files are read whatever their
+/// name; files found while walking directories must have a known name (`*.yaml`, `*.conf`...).
+pub fn collect(paths: &[PathBuf], config: &Config) -> (Vec<Input>, Vec<String>) {
+    let inputs = Mutex::new(Vec::new());
+    let notes = Mutex::new(Vec::new());
+    for root in paths {
+        if root.is_file() {
+            read_one(root, true, &inputs, &notes);
+            continue;
+        }
+        if !root.exists() {
+            push(&notes, format!("{}: no such file or directory", root.display()));
+            continue;
+        }
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).min(8);
+        WalkBuilder::new(root)
+            .hidden(true)
+            .require_git(false)
+            .follow_links(false)
+            .threads(threads)
+            .add_custom_ignore_filename(".redis-auditignore")
+            .build_parallel()
+            .run(|| {
+                Box::new(|entry| {
+                    let entry = match entry {
+                        Ok(e) => e,
+                        Err(e) => {
+                            push(&notes, format!("skipped: {e}"));
+                            return WalkState::Continue;
+                        }
+                    };
+                    let path = entry.path();
+                    let shown = display(path);
+                    if config.is_excluded(&shown) {
+                        return if entry.file_type().is_some_and(|t| t.is_dir()) { WalkState::Skip } else { WalkState::Continue };
+                    }
+                    if entry.file_type().is_some_and(|t| t.is_file()) && classify::by_name(&shown).is_some() {
+                        read_one(path, false, &inputs, &notes);
+                    }
+                    WalkState::Continue
+                })
+            });
+    }
+    let mut inputs = inputs.into_inner().unwrap_or_else(|e| e.into_inner());
+    inputs.sort_by(|a: &Input, b: &Input| a.path.cmp(&b.path));
+    inputs.dedup_by(|a, b| a.path == b.path);
+    let mut notes = notes.into_inner().unwrap_or_else(|e| e.into_inner());
+    notes.sort();
+    (inputs, notes)
+}
+
+fn push(notes: &Mutex<Vec<String>>, note: String) {
+    if let Ok(mut n) = notes.lock() {
+        n.push(note);
+    }
+}
+
+/// Path as shown in findings: relative as given, `/`-separated, without a leading `./`.
+pub fn display(path: &Path) -> String {
+    let s = path.to_string_lossy().replace('\\', "/");
+    s.strip_prefix("./").map(str::to_string).unwrap_or(s)
+}
+
+fn read_one(path: &Path, explicit: bool, inputs: &Mutex<Vec<Input>>, notes: &Mutex<Vec<String>>) {
+    let shown = display(path);
+    match std::fs::metadata(path) {
+        Ok(m) if m.len() > MAX_FILE_BYTES => {
+            push(notes, format!("{shown}: skipped, larger than {} MiB", MAX_FILE_BYTES >> 20));
+            return;
+        }
+        Err(e) => {
+            push(notes, format!("{shown}: skipped, cannot read: {e}"));
+            return;
+        }
+        Ok(_) => {}
+    }
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            push(notes, format!("{shown}: skipped, cannot read: {e}"));
+            return;
+        }
+    };
+    if let Some(text) = decode(&shown, bytes, notes) {
+        if let Ok(mut v) = inputs.lock() {
+            v.push(Input { path: shown, text, explicit });
+        }
+    }
+}
+
+/// UTF-8 text of a file, or a note saying why it is skipped.
+pub fn decode(shown: &str, bytes: Vec<u8>, notes: &Mutex<Vec<String>>) -> Option<Arc<str>> {
+    if bytes.iter().take(8192).any(|b| *b == 0) {
+        push(notes, format!("{shown}: skipped, binary file"));
+        return None;
+    }
+    match String::from_utf8(bytes) {
+        Ok(s) => Some(Arc::from(s)),
+        Err(_) => {
+            push(notes, format!("{shown}: skipped, not UTF-8 text"));
+            None
+        }
+    }
+}
