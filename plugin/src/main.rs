@@ -1,1 +1,24 @@
-fn main() {}
+//! `kubectl-redis_audit`: the only binary. Parses the command line, runs the command and maps
+//! the result to an exit code: 0 nothing at or above `--fail-on`, 1 findings at or above it,
+//! 2 usage, configuration, I/O or connection error.
+
+mod cli;
+mod commands;
+mod output;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = cli::parse();
+    match commands::run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            // A closed pipe (`| head`) is not an error.
+            if err.chain().any(|e| e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)) {
+                return ExitCode::SUCCESS;
+            }
+            anstream::eprintln!("error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}

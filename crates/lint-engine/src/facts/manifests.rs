@@ -5,8 +5,9 @@
 use findings::{Span, units::parse_k8s_quantity};
 
 use super::{
-    Bytes, ConfigHint, Instance, InstanceKind, LimitOrigin, Sourced,
+    Bytes, ConfigHint, Instance, InstanceKind, Sourced,
     configmaps::{ConfigMap, ConfigMapIndex},
+    memory_resources,
     role,
     settings::{Assign, REDIS_DEFAULT_POLICY, settle},
 };
@@ -293,16 +294,7 @@ pub fn extract(obj: &Object<'_>, index: &ConfigMapIndex, bad: &mut Vec<BadValue>
             continue;
         }
         let Some(reach) = config_reach(obj, spec, c, index) else { continue };
-        let res = doc.get(c, "resources");
-        let (limit, request) = resources(obj, res);
-        let limit = limit.unwrap_or_else(|(message, span)| {
-            bad.push(BadValue { path: obj.src.path.clone(), span, message });
-            None
-        });
-        let request = request.unwrap_or_else(|(message, span)| {
-            bad.push(BadValue { path: obj.src.path.clone(), span, message });
-            None
-        });
+        let (limit, request, limit_origin) = memory_resources(&obj.src.path, doc, doc.get(c, "resources"), bad);
         let (maxmemory, policy) = settle(&reach.assigns, &reach.unresolved, REDIS_DEFAULT_POLICY);
         let mut names = vec![obj.name().to_string(), cname.to_string()];
         for key in ["app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/component", "app.kubernetes.io/part-of", "app", "release", "component"] {
@@ -326,7 +318,7 @@ pub fn extract(obj: &Object<'_>, index: &ConfigMapIndex, bad: &mut Vec<BadValue>
             path: obj.src.path.clone(),
             anchor,
             limit,
-            limit_origin: LimitOrigin::Explicit,
+            limit_origin,
             request,
             has_container: true,
             maxmemory,

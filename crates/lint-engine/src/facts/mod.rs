@@ -36,6 +36,8 @@ pub enum LimitOrigin {
     Explicit,
     /// A Bitnami `resourcesPreset`, written (`implicit: false`) or the chart default.
     Preset { chart: String, preset: String, implicit: bool },
+    /// A limit is written but is not a valid quantity (reported as `parse-error`).
+    Unreadable,
 }
 
 /// `maxmemory` as the Redis will see it at start-up.
@@ -134,4 +136,32 @@ pub const RECOMMENDED_PERCENT: u64 = 80;
 
 pub fn recommended_maxmemory(limit_bytes: u64) -> u64 {
     limit_bytes / 100 * RECOMMENDED_PERCENT + (limit_bytes % 100) * RECOMMENDED_PERCENT / 100
+}
+
+/// Memory limit and request of a `resources` block at `res` in `doc` (file `path`). A malformed
+/// quantity is recorded in `bad` (reported as `parse-error`) and makes the limit `Unreadable`,
+/// so no rule reports it as missing.
+pub(crate) fn memory_resources(
+    path: &str,
+    doc: &crate::yaml::Doc,
+    res: Option<crate::yaml::NodeId>,
+    bad: &mut Vec<manifests::BadValue>,
+) -> (Option<Bytes>, Option<Bytes>, LimitOrigin) {
+    let mut read = |keys: &[&str]| -> Result<Option<Bytes>, ()> {
+        let Some(n) = res.and_then(|r| doc.path(r, keys)) else { return Ok(None) };
+        let Some(raw) = doc.non_null_str(n) else { return Ok(None) };
+        match findings::units::parse_k8s_quantity(raw) {
+            Ok(value) => Ok(Some(Sourced { value, raw: raw.to_string(), path: path.to_string(), span: doc.span(n) })),
+            Err(e) => {
+                bad.push(manifests::BadValue { path: path.to_string(), span: doc.span(n), message: e.to_string() });
+                Err(())
+            }
+        }
+    };
+    let (limit, origin) = match read(&["limits", "memory"]) {
+        Ok(l) => (l, LimitOrigin::Explicit),
+        Err(()) => (None, LimitOrigin::Unreadable),
+    };
+    let request = read(&["requests", "memory"]).unwrap_or(None);
+    (limit, request, origin)
 }

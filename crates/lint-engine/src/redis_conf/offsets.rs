@@ -34,10 +34,18 @@ impl OffsetMap {
     /// Falls back to [`Self::whole`] when the lines do not line up.
     pub fn literal_block(file: &str, span: Span, content: &str) -> Self {
         let Some(raw) = span.slice(file) else { return Self::whole(span) };
-        // Skip the header line (`|`, `|-`, `|2+` and any comment).
-        let Some(first_nl) = raw.find('\n') else { return Self::whole(span) };
-        let mut src_pos = span.start + first_nl + 1;
-        let src_body = &raw[first_nl + 1..];
+        // granit's span starts at the first content character; other parsers include the
+        // header line (`|`, `|-`, `|2+` and any comment), which is skipped here.
+        let skip = if raw.starts_with(['|', '>']) {
+            match raw.find('\n') {
+                Some(nl) => nl + 1,
+                None => return Self::whole(span),
+            }
+        } else {
+            0
+        };
+        let mut src_pos = span.start + skip;
+        let src_body = &raw[skip..];
         let mut lines = Vec::new();
         let mut content_pos = 0;
         let mut src_lines = src_body.split_inclusive('\n');
@@ -87,12 +95,27 @@ mod tests {
     #[test]
     fn literal_block_lines_map_back() {
         let file = "data:\n  redis.conf: |\n    appendonly yes\n\n    maxmemory 1gb\nx: 1\n";
-        let start = file.find('|').unwrap_or(0);
+        let start = file.find("appendonly").unwrap_or(0);
         let end = file.find("x: 1").unwrap_or(0);
         let content = "appendonly yes\n\nmaxmemory 1gb\n";
         let map = OffsetMap::literal_block(file, Span::new(start, end), content);
         let at = content.find("1gb").unwrap_or(0);
         let span = map.span(at, at + 3);
         assert_eq!(span.slice(file), Some("1gb"));
+        // With the header line included in the span.
+        let map = OffsetMap::literal_block(file, Span::new(file.find('|').unwrap_or(0), end), content);
+        assert_eq!(map.span(at, at + 3).slice(file), Some("1gb"));
+    }
+
+    #[test]
+    fn granit_block_span_maps_back() {
+        let file = "data:\n  redis.conf: |\n    appendonly yes\n    maxmemory 1gb\nx: 1\n";
+        let y = crate::yaml::parse(file);
+        let d = &y.docs[0];
+        let v = d.root().and_then(|r| d.path(r, &["data", "redis.conf"])).expect("value");
+        let content = d.str(v).unwrap_or_default();
+        let map = OffsetMap::literal_block(file, d.span(v), content);
+        let at = content.find("1gb").unwrap_or(0);
+        assert_eq!(map.span(at, at + 3).slice(file), Some("1gb"));
     }
 }

@@ -4,7 +4,7 @@ use super::Sink;
 use crate::facts::{Instance, LimitOrigin, Maxmemory};
 
 pub fn check(inst: &Instance, sink: &mut Sink) {
-    if !inst.has_container || inst.limit.is_some() {
+    if !inst.has_container || inst.limit.is_some() || inst.limit_origin == LimitOrigin::Unreadable {
         return;
     }
     let unbounded = match &inst.maxmemory {
@@ -14,7 +14,7 @@ pub fn check(inst: &Instance, sink: &mut Sink) {
     };
     let preset = match &inst.limit_origin {
         LimitOrigin::Preset { preset, .. } => format!(" (`resourcesPreset: {preset}` sets none)"),
-        LimitOrigin::Explicit => String::new(),
+        LimitOrigin::Explicit | LimitOrigin::Unreadable => String::new(),
     };
     sink.here(format!("{} has no memory limit{preset}{unbounded}; set `resources.limits.memory`.", inst.display));
 }

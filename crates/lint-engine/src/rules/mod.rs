@@ -93,7 +93,7 @@ pub fn run(inst: &Instance) -> Vec<Finding> {
 pub fn describe_limit(inst: &Instance) -> String {
     let Some(limit) = &inst.limit else { return "no limit".into() };
     match &inst.limit_origin {
-        LimitOrigin::Explicit => format!("`{}`", limit.raw),
+        LimitOrigin::Explicit | LimitOrigin::Unreadable => format!("`{}`", limit.raw),
         LimitOrigin::Preset { chart, preset, implicit: true } => {
             format!("{} (from {chart}'s implicit `resourcesPreset: {preset}` default)", limit.raw)
         }

@@ -11,9 +11,10 @@ use findings::units::parse_k8s_quantity;
 use super::{Chart, ValuesBlock, Version};
 use crate::{
     facts::{
-        Bytes, ConfigHint, Instance, InstanceKind, LimitOrigin, Sourced,
+        ConfigHint, Instance, InstanceKind, LimitOrigin, Sourced,
         configmaps::ConfigMapIndex,
         manifests::BadValue,
+        memory_resources,
         role,
         settings::{Assign, REDIS_DEFAULT_POLICY, settle},
     },
@@ -81,18 +82,7 @@ pub fn extract(block: &ValuesBlock<'_>, configmaps: &ConfigMapIndex, bad: &mut V
         let resources = role_node.and_then(|r| doc.get(r, "resources")).filter(|r| !doc.entries(*r).is_empty());
         let mut note = None;
         let (limit, request, origin) = if let Some(res) = resources {
-            let mut q = |keys: &[&str]| -> Option<Bytes> {
-                let n = doc.path(res, keys)?;
-                let raw = doc.non_null_str(n)?;
-                match parse_k8s_quantity(raw) {
-                    Ok(value) => Some(Sourced { value, raw: raw.to_string(), path: path.clone(), span: doc.span(n) }),
-                    Err(e) => {
-                        bad.push(BadValue { path: path.clone(), span: doc.span(n), message: e.to_string() });
-                        None
-                    }
-                }
-            };
-            (q(&["limits", "memory"]), q(&["requests", "memory"]), LimitOrigin::Explicit)
+            memory_resources(path, doc, Some(res), bad)
         } else {
             let written = role_node.and_then(|r| doc.get(r, "resourcesPreset")).and_then(|n| doc.non_null_str(n).map(|s| (s, doc.span(n))));
             let (preset, span, implicit) = match written {

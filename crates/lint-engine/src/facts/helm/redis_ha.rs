@@ -3,13 +3,12 @@
 //! `maxmemory: "0"` and `maxmemory-policy: "volatile-lru"` as chart defaults; a set
 //! `redis.customConfig` replaces `redis.config` entirely.
 
-use findings::units::parse_k8s_quantity;
-
 use super::ValuesBlock;
 use crate::{
     facts::{
-        Bytes, ConfigHint, Instance, InstanceKind, LimitOrigin, Sourced,
+        ConfigHint, Instance, InstanceKind,
         manifests::BadValue,
+        memory_resources,
         role,
         settings::{Assign, settle},
     },
@@ -25,19 +24,7 @@ pub fn extract(block: &ValuesBlock<'_>, bad: &mut Vec<BadValue>) -> Vec<Instance
     let path = &block.src.path;
     let redis = doc.get(block.node, "redis");
     let anchor = redis.and_then(|_| doc.get_entry(block.node, "redis").map(|(k, _)| doc.span(k))).unwrap_or(block.anchor);
-    let mut q = |keys: &[&str]| -> Option<Bytes> {
-        let n = doc.path(redis?, keys)?;
-        let raw = doc.non_null_str(n)?;
-        match parse_k8s_quantity(raw) {
-            Ok(value) => Some(Sourced { value, raw: raw.to_string(), path: path.clone(), span: doc.span(n) }),
-            Err(e) => {
-                bad.push(BadValue { path: path.clone(), span: doc.span(n), message: e.to_string() });
-                None
-            }
-        }
-    };
-    let limit = q(&["resources", "limits", "memory"]);
-    let request = q(&["resources", "requests", "memory"]);
+    let (limit, request, limit_origin) = memory_resources(path, doc, redis.and_then(|r| doc.get(r, "resources")), bad);
     let custom = redis.and_then(|r| doc.get(r, "customConfig")).filter(|n| !doc.is_null(*n));
     let mut assigns = Vec::new();
     let hint;
@@ -63,7 +50,7 @@ pub fn extract(block: &ValuesBlock<'_>, bad: &mut Vec<BadValue>) -> Vec<Instance
         path: path.clone(),
         anchor,
         limit,
-        limit_origin: LimitOrigin::Explicit,
+        limit_origin,
         request,
         has_container: true,
         maxmemory,

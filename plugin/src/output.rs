@@ -1,0 +1,33 @@
+//! Where reports go and whether they may be coloured.
+
+use std::{fs::File, io::Write, path::Path};
+
+use anyhow::Context;
+
+use crate::cli::ColorWhen;
+
+/// Colour for standard output: `--color`, then `NO_COLOR` / `CLICOLOR_FORCE`, then a terminal.
+pub fn use_color(when: ColorWhen, to_file: bool) -> bool {
+    match when {
+        ColorWhen::Always => true,
+        ColorWhen::Never => false,
+        ColorWhen::Auto => {
+            if to_file || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+                return false;
+            }
+            if std::env::var_os("CLICOLOR_FORCE").is_some_and(|v| v != "0") {
+                return true;
+            }
+            use std::io::IsTerminal;
+            std::io::stdout().is_terminal() && std::env::var("TERM").map_or(true, |t| t != "dumb")
+        }
+    }
+}
+
+/// Standard output or the `--output` file.
+pub fn writer(path: Option<&Path>) -> anyhow::Result<Box<dyn Write>> {
+    Ok(match path {
+        Some(p) => Box::new(std::io::BufWriter::new(File::create(p).with_context(|| format!("cannot write {}", p.display()))?)),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    })
+}
