@@ -27,7 +27,9 @@ pub fn use_color(when: ColorWhen, to_file: bool) -> bool {
 /// Standard output or the `--output` file.
 pub fn writer(path: Option<&Path>) -> anyhow::Result<Box<dyn Write>> {
     Ok(match path {
-        Some(p) => Box::new(std::io::BufWriter::new(File::create(p).with_context(|| format!("cannot write {}", p.display()))?)),
+        Some(p) => Box::new(std::io::BufWriter::new(
+            File::create(p).with_context(|| format!("cannot write {}", p.display()))?,
+        )),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     })
 }

@@ -31,7 +31,12 @@ impl Baseline {
     pub fn from_findings(findings: &[Finding]) -> Baseline {
         let mut entries: Vec<BaselineEntry> = findings
             .iter()
-            .map(|f| BaselineEntry { rule: f.rule.clone(), path: f.location.path().map(str::to_string), fingerprint: f.fingerprint.clone(), message: f.message.clone() })
+            .map(|f| BaselineEntry {
+                rule: f.rule.clone(),
+                path: f.location.path().map(str::to_string),
+                fingerprint: f.fingerprint.clone(),
+                message: f.message.clone(),
+            })
             .collect();
         entries.sort_by(|a, b| (&a.path, &a.rule, &a.fingerprint).cmp(&(&b.path, &b.rule, &b.fingerprint)));
         Baseline { version: 1, findings: entries }
@@ -42,9 +47,13 @@ impl Baseline {
     }
 
     pub fn parse(text: &str, path: &str) -> Result<Baseline, BaselineError> {
-        let b: Baseline = serde_json::from_str(text).map_err(|e| BaselineError { path: path.to_string(), message: e.to_string() })?;
+        let b: Baseline = serde_json::from_str(text)
+            .map_err(|e| BaselineError { path: path.to_string(), message: e.to_string() })?;
         if b.version != 1 {
-            return Err(BaselineError { path: path.to_string(), message: format!("unsupported version {}", b.version) });
+            return Err(BaselineError {
+                path: path.to_string(),
+                message: format!("unsupported version {}", b.version),
+            });
         }
         Ok(b)
     }

@@ -39,7 +39,9 @@ pub fn classify(path: &str, text: &str) -> Option<InputKind> {
     let kind = by_name(path);
     match kind {
         Some(InputKind::Yaml) if is_helm_template(path, text) => Some(InputKind::HelmTemplate),
-        Some(InputKind::RedisConf) => crate::redis_conf::looks_like_redis_conf(text).then_some(InputKind::RedisConf),
+        Some(InputKind::RedisConf) => {
+            crate::redis_conf::looks_like_redis_conf(text).then_some(InputKind::RedisConf)
+        }
         Some(k) => Some(k),
         // stdin and unknown names: sniff.
         None if path == "-" => Some(InputKind::Yaml),

@@ -75,14 +75,16 @@ impl Config {
         let file: ConfigFile = if text.trim().is_empty() {
             ConfigFile::default()
         } else {
-            serde_saphyr::from_str(text).map_err(|e| ConfigError::Invalid { path: path.to_string(), message: e.to_string() })?
+            serde_saphyr::from_str(text)
+                .map_err(|e| ConfigError::Invalid { path: path.to_string(), message: e.to_string() })?
         };
         Config::from_file(file, path)
     }
 
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: shown.clone(), source })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ConfigError::Read { path: shown.clone(), source })?;
         Config::parse(&text, &shown)
     }
 
@@ -96,7 +98,11 @@ impl Config {
             check_rule(path, id)?;
         }
         let glob = |g: &str, literal: bool| {
-            GlobBuilder::new(g).literal_separator(literal).build().map_err(|e| ConfigError::Glob { path: path.to_string(), glob: g.to_string(), message: e.to_string() })
+            GlobBuilder::new(g).literal_separator(literal).build().map_err(|e| ConfigError::Glob {
+                path: path.to_string(),
+                glob: g.to_string(),
+                message: e.to_string(),
+            })
         };
         let exclude = if file.exclude.is_empty() {
             None
@@ -107,7 +113,11 @@ impl Config {
                 // `vendor/**` also excludes `./vendor/...` and nested checkouts.
                 b.add(glob(&format!("**/{}", g.trim_start_matches("./")), true)?);
             }
-            Some(b.build().map_err(|e| ConfigError::Glob { path: path.to_string(), glob: file.exclude.join(", "), message: e.to_string() })?)
+            Some(b.build().map_err(|e| ConfigError::Glob {
+                path: path.to_string(),
+                glob: file.exclude.join(", "),
+                message: e.to_string(),
+            })?)
         };
         let mut roles = Vec::new();
         for (pattern, role) in file.roles {
@@ -133,15 +143,18 @@ impl Config {
     }
 
     pub fn is_enabled(&self, rule: &str) -> bool {
-        (self.select.is_empty() || self.select.iter().any(|s| s == rule)) && !self.ignore.iter().any(|s| s == rule)
+        (self.select.is_empty() || self.select.iter().any(|s| s == rule))
+            && !self.ignore.iter().any(|s| s == rule)
     }
 
     /// A role stated for any of `names`, with the pattern that matched.
     pub fn role_for(&self, names: &[String]) -> Option<(Role, &str)> {
-        self.roles.iter().find(|(m, _, _)| names.iter().any(|n| m.is_match(n))).map(|(_, r, p)| (*r, p.as_str()))
+        self.roles
+            .iter()
+            .find(|(m, _, _)| names.iter().any(|n| m.is_match(n)))
+            .map(|(_, r, p)| (*r, p.as_str()))
     }
 }
-
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]

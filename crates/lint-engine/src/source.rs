@@ -43,7 +43,9 @@ impl<'a> Object<'a> {
 
     /// Span of the `metadata.name` value, or of the object.
     pub fn name_span(&self) -> Span {
-        self.doc.path(self.node, &["metadata", "name"]).map_or_else(|| self.doc.span(self.node), |n| self.doc.span(n))
+        self.doc
+            .path(self.node, &["metadata", "name"])
+            .map_or_else(|| self.doc.span(self.node), |n| self.doc.span(n))
     }
 
     pub fn label(&self, key: &str) -> Option<&'a str> {
@@ -94,7 +96,8 @@ pub fn embedded_text(src: &YamlSource, doc: &Doc, node: NodeId) -> Option<(Strin
         ScalarStyle::Literal => OffsetMap::literal_block(&src.text, span, value),
         ScalarStyle::Plain if !value.contains('\n') => OffsetMap::shifted(span.start),
         ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted
-            if !value.contains('\n') && span.slice(&src.text).is_some_and(|raw| raw.len() == value.len() + 2) =>
+            if !value.contains('\n')
+                && span.slice(&src.text).is_some_and(|raw| raw.len() == value.len() + 2) =>
         {
             OffsetMap::shifted(span.start + 1)
         }

@@ -49,7 +49,11 @@ pub fn collect(paths: &[PathBuf], config: &Config) -> (Vec<Input>, Vec<String>) 
                     let path = entry.path();
                     let shown = display(path);
                     if config.is_excluded(&shown) {
-                        return if entry.file_type().is_some_and(|t| t.is_dir()) { WalkState::Skip } else { WalkState::Continue };
+                        return if entry.file_type().is_some_and(|t| t.is_dir()) {
+                            WalkState::Skip
+                        } else {
+                            WalkState::Continue
+                        };
                     }
                     if entry.file_type().is_some_and(|t| t.is_file()) && classify::by_name(&shown).is_some() {
                         read_one(path, false, &inputs, &notes);

@@ -26,7 +26,8 @@ fn load_config(args: &LintArgs) -> anyhow::Result<Config> {
 
 pub fn run(args: &LintArgs, color: ColorWhen) -> anyhow::Result<ExitCode> {
     let config = load_config(args)?;
-    let paths: Vec<PathBuf> = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+    let paths: Vec<PathBuf> =
+        if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
     let mut inputs = Vec::new();
     let mut notes = Vec::new();
     let mut files = Vec::new();
@@ -54,7 +55,8 @@ pub fn run(args: &LintArgs, color: ColorWhen) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     if let Some(path) = &args.baseline {
-        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read baseline {}", path.display()))?;
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read baseline {}", path.display()))?;
         let baseline = Baseline::parse(&text, &path.display().to_string())?;
         let n = baseline.filter(&mut outcome.findings);
         if n > 0 {
@@ -62,7 +64,10 @@ pub fn run(args: &LintArgs, color: ColorWhen) -> anyhow::Result<ExitCode> {
         }
     }
     if outcome.suppressed > 0 {
-        notes.push(format!("{} findings suppressed by `redis-audit: ignore[...]` comments", outcome.suppressed));
+        notes.push(format!(
+            "{} findings suppressed by `redis-audit: ignore[...]` comments",
+            outcome.suppressed
+        ));
     }
     notes.extend(outcome.notes.drain(..));
 

@@ -8,14 +8,7 @@
 use super::{RedisUnitStyle, parse_k8s_quantity};
 
 /// Binary suffixes from largest to smallest, with their power of two.
-const BINARY: [(&str, u32); 6] = [
-    ("Ei", 60),
-    ("Pi", 50),
-    ("Ti", 40),
-    ("Gi", 30),
-    ("Mi", 20),
-    ("Ki", 10),
-];
+const BINARY: [(&str, u32); 6] = [("Ei", 60), ("Pi", 50), ("Ti", 40), ("Gi", 30), ("Mi", 20), ("Ki", 10)];
 
 const MIB: u64 = 1 << 20;
 
@@ -48,19 +41,13 @@ pub fn format_k8s_bytes(bytes: u64) -> String {
     if bytes == 0 {
         return "0B".to_owned();
     }
-    if let Some((suffix, shift)) = BINARY
-        .iter()
-        .find(|(_, shift)| bytes.trailing_zeros() >= *shift)
-    {
+    if let Some((suffix, shift)) = BINARY.iter().find(|(_, shift)| bytes.trailing_zeros() >= *shift) {
         return format!("{}{suffix}", bytes >> shift);
     }
     if bytes < MIB {
         return format!("{bytes}B");
     }
-    let mut index = BINARY
-        .iter()
-        .position(|(_, shift)| bytes >> shift > 0)
-        .unwrap_or(BINARY.len() - 1);
+    let mut index = BINARY.iter().position(|(_, shift)| bytes >> shift > 0).unwrap_or(BINARY.len() - 1);
     loop {
         let (suffix, shift) = BINARY[index];
         let unit = 1u128 << shift;
@@ -101,15 +88,9 @@ mod tests {
             assert_eq!(redis_style_for_k8s(raw), want, "raw {raw:?}");
         }
         let limit = parse_k8s_quantity("1Gi").expect("valid quantity");
-        assert_eq!(
-            format_redis_memory(limit / 5 * 4, redis_style_for_k8s("1Gi")),
-            "819mb"
-        );
+        assert_eq!(format_redis_memory(limit / 5 * 4, redis_style_for_k8s("1Gi")), "819mb");
         let limit = parse_k8s_quantity("1G").expect("valid quantity");
-        assert_eq!(
-            format_redis_memory(limit / 5 * 4, redis_style_for_k8s("1G")),
-            "800m"
-        );
+        assert_eq!(format_redis_memory(limit / 5 * 4, redis_style_for_k8s("1G")), "800m");
     }
 
     #[test]

@@ -32,11 +32,7 @@ pub fn parse_k8s_quantity(s: &str) -> Result<u64, UnitError> {
     let parts = split(s.trim()).ok_or_else(|| err(Reason::Syntax))?;
 
     // The mantissa as decimal digits (most significant first), times 2^shift.
-    let mantissa = parts
-        .int
-        .bytes()
-        .chain(parts.frac.bytes())
-        .map(|b| b - b'0');
+    let mantissa = parts.int.bytes().chain(parts.frac.bytes()).map(|b| b - b'0');
     let digits = times_pow2(mantissa.collect(), parts.shift);
     let Some(first) = digits.iter().position(|&d| d != 0) else {
         return Ok(0); // "0", "0.0Gi", "-0", "0e99": zero whatever the sign or scale
@@ -77,13 +73,7 @@ fn split(t: &str) -> Option<Parts<'_>> {
         return None; // ".", "Gi", "+": a suffix or sign needs a number
     }
     let (shift, exp10) = suffix_scale(suffix)?;
-    Some(Parts {
-        negative,
-        int,
-        frac,
-        shift,
-        exp10,
-    })
+    Some(Parts { negative, int, frac, shift, exp10 })
 }
 
 /// Splits off the leading ASCII digits.
@@ -138,9 +128,7 @@ fn times_pow2(digits: Vec<u8>, shift: u32) -> Vec<u8> {
 
 /// The integer written by `digits`, or `None` if it exceeds `u64::MAX`.
 fn to_u64(digits: &[u8]) -> Option<u64> {
-    digits.iter().try_fold(0u64, |acc, &d| {
-        acc.checked_mul(10)?.checked_add(u64::from(d))
-    })
+    digits.iter().try_fold(0u64, |acc, &d| acc.checked_mul(10)?.checked_add(u64::from(d)))
 }
 
 #[cfg(test)]
@@ -236,25 +224,14 @@ mod tests {
             let err = parse_k8s_quantity(input).expect_err(input);
             assert_eq!(err.input(), input);
             let shown = input.replace('\n', "\\n");
-            assert_eq!(
-                err.to_string(),
-                format!("invalid Kubernetes quantity `{shown}`: {EXPECTED}")
-            );
+            assert_eq!(err.to_string(), format!("invalid Kubernetes quantity `{shown}`: {EXPECTED}"));
         }
         for input in ["-1", "-1Gi", "-0.5", "-1e-9"] {
             let err = parse_k8s_quantity(input).expect_err(input);
-            let want =
-                format!("invalid Kubernetes quantity `{input}`: a memory size cannot be negative");
+            let want = format!("invalid Kubernetes quantity `{input}`: a memory size cannot be negative");
             assert_eq!(err.to_string(), want);
         }
-        for input in [
-            "16Ei",
-            "19E",
-            "1e20",
-            "18446744073709551616",
-            "18446744073709551615.5",
-            "1e9999",
-        ] {
+        for input in ["16Ei", "19E", "1e20", "18446744073709551616", "18446744073709551615.5", "1e9999"] {
             let err = parse_k8s_quantity(input).expect_err(input);
             assert!(err.to_string().contains("does not fit in 64 bits"), "{err}");
             assert!(err.to_string().contains(input), "{err}");

@@ -45,11 +45,7 @@ impl UnitError {
     }
 
     fn new(input: &str, notation: Notation, reason: Reason) -> Self {
-        UnitError {
-            input: input.to_owned(),
-            notation,
-            reason,
-        }
+        UnitError { input: input.to_owned(), notation, reason }
     }
 }
 
@@ -90,9 +86,7 @@ impl Notation {
                  without sign, decimal point or inner spaces"
             }
             (_, Reason::Negative) => "a memory size cannot be negative",
-            (_, Reason::Overflow) => {
-                "more than 18446744073709551615 bytes (does not fit in 64 bits)"
-            }
+            (_, Reason::Overflow) => "more than 18446744073709551615 bytes (does not fit in 64 bits)",
         }
     }
 }
@@ -123,10 +117,7 @@ mod tests {
         let err = UnitError::new("1\nGi", Notation::Kubernetes, Reason::Syntax);
         let msg = err.to_string();
         assert!(!msg.contains('\n'), "{msg}");
-        assert!(
-            msg.starts_with("invalid Kubernetes quantity `1\\nGi`: expected"),
-            "{msg}"
-        );
+        assert!(msg.starts_with("invalid Kubernetes quantity `1\\nGi`: expected"), "{msg}");
         assert_eq!(err.input(), "1\nGi");
     }
 }

@@ -10,23 +10,9 @@ use super::{
     redis_style_for_k8s,
 };
 
-const K8S_BINARY: [(&str, u32); 6] = [
-    ("Ki", 10),
-    ("Mi", 20),
-    ("Gi", 30),
-    ("Ti", 40),
-    ("Pi", 50),
-    ("Ei", 60),
-];
-const K8S_DECIMAL: [(&str, u32); 7] = [
-    ("", 0),
-    ("k", 3),
-    ("M", 6),
-    ("G", 9),
-    ("T", 12),
-    ("P", 15),
-    ("E", 18),
-];
+const K8S_BINARY: [(&str, u32); 6] = [("Ki", 10), ("Mi", 20), ("Gi", 30), ("Ti", 40), ("Pi", 50), ("Ei", 60)];
+const K8S_DECIMAL: [(&str, u32); 7] =
+    [("", 0), ("k", 3), ("M", 6), ("G", 9), ("T", 12), ("P", 15), ("E", 18)];
 const REDIS_STYLES: [RedisUnitStyle; 7] = [
     RedisUnitStyle::Bytes,
     RedisUnitStyle::K,

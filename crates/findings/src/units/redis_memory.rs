@@ -22,23 +22,15 @@ pub fn parse_redis_memory(s: &str) -> Result<u64, UnitError> {
     }
     if let Some(rest) = t.strip_prefix('-') {
         let negative = split(rest).is_some_and(|(digits, _)| !digits.is_empty());
-        let reason = if negative {
-            Reason::Negative
-        } else {
-            Reason::Syntax
-        };
+        let reason = if negative { Reason::Negative } else { Reason::Syntax };
         return Err(err(reason));
     }
     let (digits, style) = split(t).ok_or_else(|| err(Reason::Syntax))?;
     if digits.len() >= 128 {
         return Err(err(Reason::Syntax)); // memtoull's digit buffer is 128 bytes
     }
-    let value = digits.bytes().try_fold(0u64, |acc, b| {
-        acc.checked_mul(10)?.checked_add(u64::from(b - b'0'))
-    });
-    value
-        .and_then(|v| v.checked_mul(style.multiplier()))
-        .ok_or_else(|| err(Reason::Overflow))
+    let value = digits.bytes().try_fold(0u64, |acc, b| acc.checked_mul(10)?.checked_add(u64::from(b - b'0')));
+    value.and_then(|v| v.checked_mul(style.multiplier())).ok_or_else(|| err(Reason::Overflow))
 }
 
 /// Splits trimmed text into its leading ASCII digits and unit style; `None` if the unit is
@@ -219,23 +211,14 @@ mod tests {
             let err = parse_redis_memory(input).expect_err(input);
             assert_eq!(err.input(), input);
             let shown = input.replace('\n', "\\n");
-            assert_eq!(
-                err.to_string(),
-                format!("invalid redis.conf memory value `{shown}`: {EXPECTED}")
-            );
+            assert_eq!(err.to_string(), format!("invalid redis.conf memory value `{shown}`: {EXPECTED}"));
         }
         for input in ["-1", "-1gb", "-0"] {
             let err = parse_redis_memory(input).expect_err(input);
-            let want = format!(
-                "invalid redis.conf memory value `{input}`: a memory size cannot be negative"
-            );
+            let want = format!("invalid redis.conf memory value `{input}`: a memory size cannot be negative");
             assert_eq!(err.to_string(), want);
         }
-        for input in [
-            "18446744073709551616",
-            "17179869184gb",
-            "99999999999999999999999mb",
-        ] {
+        for input in ["18446744073709551616", "17179869184gb", "99999999999999999999999mb"] {
             let err = parse_redis_memory(input).expect_err(input);
             assert!(err.to_string().contains("does not fit in 64 bits"), "{err}");
             assert!(err.to_string().contains(input), "{err}");
@@ -282,11 +265,7 @@ mod tests {
             (1, K, "1"),
         ];
         for (bytes, style, want) in table {
-            assert_eq!(
-                format_redis_memory(bytes, style),
-                want,
-                "{bytes} as {style:?}"
-            );
+            assert_eq!(format_redis_memory(bytes, style), want, "{bytes} as {style:?}");
         }
     }
 }

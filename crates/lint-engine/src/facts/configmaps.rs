@@ -71,11 +71,17 @@ impl ConfigMapIndex {
         let mut entries = Vec::new();
         if let Some(data) = doc.get(obj.node, "data") {
             for (k, v) in doc.entries(data) {
-                let (Some(key), Some((text, map))) = (doc.str(k), embedded_text(obj.src, doc, v)) else { continue };
+                let (Some(key), Some((text, map))) = (doc.str(k), embedded_text(obj.src, doc, v)) else {
+                    continue;
+                };
                 entries.push(DataEntry { key: key.to_string(), text, path: obj.src.path.clone(), map });
             }
         }
-        let cm = ConfigMap { name: obj.name().to_string(), namespace: obj.namespace().map(str::to_string), entries };
+        let cm = ConfigMap {
+            name: obj.name().to_string(),
+            namespace: obj.namespace().map(str::to_string),
+            entries,
+        };
         self.by_name.entry(cm.name.clone()).or_default().push(cm);
     }
 

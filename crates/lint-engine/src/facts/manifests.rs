@@ -7,8 +7,7 @@ use findings::{Span, units::parse_k8s_quantity};
 use super::{
     Bytes, ConfigHint, Instance, InstanceKind, Sourced,
     configmaps::{ConfigMap, ConfigMapIndex},
-    memory_resources,
-    role,
+    memory_resources, role,
     settings::{Assign, REDIS_DEFAULT_POLICY, settle},
 };
 use crate::{
@@ -39,20 +38,34 @@ pub fn image_name(image: &str) -> String {
     last.split(':').next().unwrap_or(last).to_ascii_lowercase()
 }
 
-const REDIS_IMAGES: &[&str] =
-    &["redis", "valkey", "redis-stack", "redis-stack-server", "keydb", "redis-cluster", "valkey-cluster", "redis-server"];
+const REDIS_IMAGES: &[&str] = &[
+    "redis",
+    "valkey",
+    "redis-stack",
+    "redis-stack-server",
+    "keydb",
+    "redis-cluster",
+    "valkey-cluster",
+    "redis-server",
+];
 
 fn is_sentinel(image: &str, name: &str, words: &[Word]) -> bool {
     image_name(image).contains("sentinel")
         || name.contains("sentinel")
-        || words.iter().any(|w| w.text.ends_with("redis-sentinel") || w.text == "--sentinel" || w.text.ends_with("valkey-sentinel"))
+        || words.iter().any(|w| {
+            w.text.ends_with("redis-sentinel")
+                || w.text == "--sentinel"
+                || w.text.ends_with("valkey-sentinel")
+        })
 }
 
 fn words(doc: &Doc, node: Option<NodeId>) -> Vec<Word> {
     let Some(node) = node else { return Vec::new() };
     doc.items(node)
         .iter()
-        .filter_map(|n| doc.str(*n).map(|t| Word { text: t.to_string(), span: doc.span(*n), dynamic: t.contains("$(") }))
+        .filter_map(|n| {
+            doc.str(*n).map(|t| Word { text: t.to_string(), span: doc.span(*n), dynamic: t.contains("$(") })
+        })
         .collect()
 }
 
@@ -64,7 +77,13 @@ struct MountedFile<'c> {
     key: Option<String>,
 }
 
-fn mounted_files<'c>(doc: &Doc, spec: NodeId, container: NodeId, index: &'c ConfigMapIndex, ns: Option<&str>) -> Vec<MountedFile<'c>> {
+fn mounted_files<'c>(
+    doc: &Doc,
+    spec: NodeId,
+    container: NodeId,
+    index: &'c ConfigMapIndex,
+    ns: Option<&str>,
+) -> Vec<MountedFile<'c>> {
     let mut out = Vec::new();
     let volumes = doc.get(spec, "volumes").map(|v| doc.items(v).to_vec()).unwrap_or_default();
     let Some(mounts) = doc.get(container, "volumeMounts") else { return out };
@@ -75,7 +94,10 @@ fn mounted_files<'c>(doc: &Doc, spec: NodeId, container: NodeId, index: &'c Conf
             continue;
         };
         let sub_path = doc.get(*m, "subPath").and_then(|n| doc.non_null_str(n));
-        let Some(vol) = volumes.iter().find(|v| doc.get(**v, "name").and_then(|n| doc.str(n)) == Some(vname)) else { continue };
+        let Some(vol) = volumes.iter().find(|v| doc.get(**v, "name").and_then(|n| doc.str(n)) == Some(vname))
+        else {
+            continue;
+        };
         // configMap volumes and configMap sources of projected volumes.
         let mut cms: Vec<NodeId> = doc.get(*vol, "configMap").into_iter().collect();
         if let Some(sources) = doc.path(*vol, &["projected", "sources"]) {
@@ -88,7 +110,10 @@ fn mounted_files<'c>(doc: &Doc, spec: NodeId, container: NodeId, index: &'c Conf
             let mut files: Vec<(String, String)> = Vec::new();
             if let Some(items) = doc.get(cm_node, "items") {
                 for it in doc.items(items) {
-                    if let (Some(k), Some(p)) = (doc.get(*it, "key").and_then(|n| doc.str(n)), doc.get(*it, "path").and_then(|n| doc.str(n))) {
+                    if let (Some(k), Some(p)) = (
+                        doc.get(*it, "key").and_then(|n| doc.str(n)),
+                        doc.get(*it, "path").and_then(|n| doc.str(n)),
+                    ) {
                         files.push((k.to_string(), p.to_string()));
                     }
                 }
@@ -97,7 +122,12 @@ fn mounted_files<'c>(doc: &Doc, spec: NodeId, container: NodeId, index: &'c Conf
             }
             let base = mount_path.trim_end_matches('/');
             if files.is_empty() {
-                out.push(MountedFile { path: format!("{base}/"), cm, cm_name: cm_name.to_string(), key: None });
+                out.push(MountedFile {
+                    path: format!("{base}/"),
+                    cm,
+                    cm_name: cm_name.to_string(),
+                    key: None,
+                });
             }
             for (key, rel) in files {
                 let path = match sub_path {
@@ -132,10 +162,19 @@ struct ConfigReach {
     hint: ConfigHint,
 }
 
-fn read_conf(file: &MountedFile<'_>, assigns: &mut Vec<Assign>, unresolved: &mut Vec<String>, files: &[MountedFile<'_>], depth: usize) {
+fn read_conf(
+    file: &MountedFile<'_>,
+    assigns: &mut Vec<Assign>,
+    unresolved: &mut Vec<String>,
+    files: &[MountedFile<'_>],
+    depth: usize,
+) {
     let entry = file.cm.and_then(|cm| file.key.as_deref().and_then(|k| cm.entry(k)));
     let Some(entry) = entry else {
-        unresolved.push(format!("config file `{}` comes from ConfigMap `{}`, which is not in the scanned files", file.path, file.cm_name));
+        unresolved.push(format!(
+            "config file `{}` comes from ConfigMap `{}`, which is not in the scanned files",
+            file.path, file.cm_name
+        ));
         return;
     };
     for d in entry.directives() {
@@ -143,7 +182,8 @@ fn read_conf(file: &MountedFile<'_>, assigns: &mut Vec<Assign>, unresolved: &mut
             if let Some(inc) = d.value().and_then(|p| find_mounted(files, p)) {
                 read_conf(inc, assigns, unresolved, files, depth + 1);
             } else if let Some(p) = d.value() {
-                unresolved.push(format!("included config `{p}` is not from a ConfigMap in the scanned files"));
+                unresolved
+                    .push(format!("included config `{p}` is not from a ConfigMap in the scanned files"));
             }
         } else {
             assigns.push(Assign::from_directive(&d, &entry.path));
@@ -151,7 +191,12 @@ fn read_conf(file: &MountedFile<'_>, assigns: &mut Vec<Assign>, unresolved: &mut
     }
 }
 
-fn config_reach(obj: &Object<'_>, spec: NodeId, container: NodeId, index: &ConfigMapIndex) -> Option<ConfigReach> {
+fn config_reach(
+    obj: &Object<'_>,
+    spec: NodeId,
+    container: NodeId,
+    index: &ConfigMapIndex,
+) -> Option<ConfigReach> {
     let doc = obj.doc;
     let path = &obj.src.path;
     let command = words(doc, doc.get(container, "command"));
@@ -168,12 +213,19 @@ fn config_reach(obj: &Object<'_>, spec: NodeId, container: NodeId, index: &Confi
         Some(inv) => inv,
         None => {
             // The command runs a script: look for it among mounted files.
-            let script = command.iter().chain(&args).find_map(|w| find_mounted(&files, &w.text).filter(|f| f.key.is_some()))?;
+            let script = command
+                .iter()
+                .chain(&args)
+                .find_map(|w| find_mounted(&files, &w.text).filter(|f| f.key.is_some()))?;
             let entry = script.cm.and_then(|cm| script.key.as_deref().and_then(|k| cm.entry(k)));
             match entry {
                 Some(e) => {
                     let inv = flags_in_script(&e.text, &e.map);
-                    if inv.flags.is_empty() && inv.config_files.is_empty() && !e.text.contains("redis-server") && !e.text.contains("valkey-server") {
+                    if inv.flags.is_empty()
+                        && inv.config_files.is_empty()
+                        && !e.text.contains("redis-server")
+                        && !e.text.contains("valkey-server")
+                    {
                         return None;
                     }
                     for f in &inv.flags {
@@ -181,7 +233,8 @@ fn config_reach(obj: &Object<'_>, spec: NodeId, container: NodeId, index: &Confi
                             assigns.push(Assign::from_flag(f, &e.path));
                         }
                     }
-                    hint = ConfigHint::ConfLine { place: "the Redis config the start script includes".into() };
+                    hint =
+                        ConfigHint::ConfLine { place: "the Redis config the start script includes".into() };
                     // Scripts include config files by path; mounted redis.conf files count.
                     let mut inv2 = inv.clone();
                     inv2.flags.retain(|f| f.name == "include");
@@ -197,7 +250,10 @@ fn config_reach(obj: &Object<'_>, spec: NodeId, container: NodeId, index: &Confi
                     inv
                 }
                 None => {
-                    unresolved.push(format!("start script `{}` comes from ConfigMap `{}`, which is not in the scanned files", script.path, script.cm_name));
+                    unresolved.push(format!(
+                        "start script `{}` comes from ConfigMap `{}`, which is not in the scanned files",
+                        script.path, script.cm_name
+                    ));
                     Default::default()
                 }
             }
@@ -211,7 +267,10 @@ fn config_reach(obj: &Object<'_>, spec: NodeId, container: NodeId, index: &Confi
             read_conf(m, &mut conf_assigns, &mut unresolved, &files, 0);
             hint = ConfigHint::ConfLine { place: format!("`{}`", cf.text) };
         } else {
-            unresolved.push(format!("config file `{}` is not provided by a ConfigMap in the scanned files", cf.text));
+            unresolved.push(format!(
+                "config file `{}` is not provided by a ConfigMap in the scanned files",
+                cf.text
+            ));
         }
     }
     // Include flags on the command line.
@@ -238,7 +297,8 @@ fn config_reach(obj: &Object<'_>, spec: NodeId, container: NodeId, index: &Confi
                     if let Some((text, map)) = embedded_text(obj.src, doc, v) {
                         let inv = flags_in_script(&format!("redis-server {text}"), &OffsetMap::shifted(0));
                         for f in inv.flags {
-                            let span = map.span(f.span.start.saturating_sub(13), f.span.end.saturating_sub(13));
+                            let span =
+                                map.span(f.span.start.saturating_sub(13), f.span.end.saturating_sub(13));
                             assigns.push(Assign { span, ..Assign::from_flag(&f, path) });
                         }
                     }
@@ -261,7 +321,10 @@ fn memory(obj: &Object<'_>, node: Option<NodeId>) -> Result<Option<Bytes>, (Stri
 }
 
 /// Memory limit and request of a `resources` block.
-pub fn resources(obj: &Object<'_>, res: Option<NodeId>) -> (Result<Option<Bytes>, (String, Span)>, Result<Option<Bytes>, (String, Span)>) {
+pub fn resources(
+    obj: &Object<'_>,
+    res: Option<NodeId>,
+) -> (Result<Option<Bytes>, (String, Span)>, Result<Option<Bytes>, (String, Span)>) {
     let d = obj.doc;
     let limit = memory(obj, res.and_then(|r| d.path(r, &["limits", "memory"])));
     let request = memory(obj, res.and_then(|r| d.path(r, &["requests", "memory"])));
@@ -287,23 +350,39 @@ pub fn extract(obj: &Object<'_>, index: &ConfigMapIndex, bad: &mut Vec<BadValue>
         let c = doc.resolve(*c);
         let image = doc.get(c, "image").and_then(|n| doc.str(n)).unwrap_or("");
         let cname = doc.get(c, "name").and_then(|n| doc.str(n)).unwrap_or("");
-        let all_words: Vec<Word> = words(doc, doc.get(c, "command")).into_iter().chain(words(doc, doc.get(c, "args"))).collect();
+        let all_words: Vec<Word> =
+            words(doc, doc.get(c, "command")).into_iter().chain(words(doc, doc.get(c, "args"))).collect();
         let by_image = REDIS_IMAGES.contains(&image_name(image).as_str());
-        let by_command = all_words.iter().any(|w| redis_conf::is_server_binary(&w.text) || w.text.contains("redis-server ") || w.text.contains("valkey-server "));
+        let by_command = all_words.iter().any(|w| {
+            redis_conf::is_server_binary(&w.text)
+                || w.text.contains("redis-server ")
+                || w.text.contains("valkey-server ")
+        });
         if !(by_image || by_command) || is_sentinel(image, cname, &all_words) {
             continue;
         }
         let Some(reach) = config_reach(obj, spec, c, index) else { continue };
-        let (limit, request, limit_origin) = memory_resources(&obj.src.path, doc, doc.get(c, "resources"), bad);
+        let (limit, request, limit_origin) =
+            memory_resources(&obj.src.path, doc, doc.get(c, "resources"), bad);
         let (maxmemory, policy) = settle(&reach.assigns, &reach.unresolved, REDIS_DEFAULT_POLICY);
         let mut names = vec![obj.name().to_string(), cname.to_string()];
-        for key in ["app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/component", "app.kubernetes.io/part-of", "app", "release", "component"] {
+        for key in [
+            "app.kubernetes.io/name",
+            "app.kubernetes.io/instance",
+            "app.kubernetes.io/component",
+            "app.kubernetes.io/part-of",
+            "app",
+            "release",
+            "component",
+        ] {
             if let Some(v) = obj.label(key) {
                 names.push(v.to_string());
             }
         }
         let explicit_role = obj.annotation(ROLE_ANNOTATION).or_else(|| {
-            template_meta.and_then(|m| doc.path(m, &["annotations", ROLE_ANNOTATION])).and_then(|n| doc.str(n))
+            template_meta
+                .and_then(|m| doc.path(m, &["annotations", ROLE_ANNOTATION]))
+                .and_then(|n| doc.str(n))
         });
         let role = match explicit_role.and_then(role::parse_role) {
             Some(r) => role::RoleInfo { role: r, evidence: format!("annotation `{ROLE_ANNOTATION}`") },
@@ -314,7 +393,11 @@ pub fn extract(obj: &Object<'_>, index: &ConfigMapIndex, bad: &mut Vec<BadValue>
         out.push(Instance {
             identity: format!("{}/{}/{}", obj.kind(), workload, cname),
             display: format!("container `{cname}` of {} `{workload}`", obj.kind()),
-            kind: InstanceKind::Container { workload_kind: obj.kind().to_string(), workload, container: cname.to_string() },
+            kind: InstanceKind::Container {
+                workload_kind: obj.kind().to_string(),
+                workload,
+                container: cname.to_string(),
+            },
             path: obj.src.path.clone(),
             anchor,
             limit,
@@ -338,7 +421,7 @@ pub fn extract(obj: &Object<'_>, index: &ConfigMapIndex, bad: &mut Vec<BadValue>
 /// cannot be added): `redis-audit.io/ignore: "maxmemory-unset,memory-request-below-limit"`.
 pub const IGNORE_ANNOTATION: &str = "redis-audit.io/ignore";
 
-fn ignored_rules(obj: &Object<'_>) -> Vec<String> {
+pub(crate) fn ignored_rules(obj: &Object<'_>) -> Vec<String> {
     obj.annotation(IGNORE_ANNOTATION)
         .map(|v| v.split([',', ' ']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect())
         .unwrap_or_default()

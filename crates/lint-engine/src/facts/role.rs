@@ -95,7 +95,11 @@ pub fn from_names(names: &[String]) -> RoleInfo {
         [(role, name)] => RoleInfo { role: *role, evidence: format!("name `{name}`") },
         many => RoleInfo {
             role: Role::Mixed,
-            evidence: many.iter().map(|(r, n)| format!("`{n}` suggests {}", r.as_str())).collect::<Vec<_>>().join(", "),
+            evidence: many
+                .iter()
+                .map(|(r, n)| format!("`{n}` suggests {}", r.as_str()))
+                .collect::<Vec<_>>()
+                .join(", "),
         },
     }
 }

@@ -14,7 +14,10 @@ pub fn instance(path: &str, name: &str, text: &str, map: &OffsetMap, anchor: Spa
     let directives = redis_conf::parse(text, map);
     let assigns: Vec<Assign> = directives.iter().map(|d| Assign::from_directive(d, path)).collect();
     let (maxmemory, policy) = settle(&assigns, &[], REDIS_DEFAULT_POLICY);
-    let names = vec![name.to_string(), path.to_string()];
+    // The file name and its directory name only: an absolute checkout path (`/builds/ci-jobs/`)
+    // must not decide the role.
+    let parent = path.rsplit('/').nth(1).unwrap_or("");
+    let names = vec![name.to_string(), parent.to_string()];
     Instance {
         kind: InstanceKind::ConfFile,
         identity: name.to_string(),

@@ -80,7 +80,11 @@ pub fn flags_from_argv(argv: &[Word]) -> Invocation {
 /// The `redis-server` invocation of a container, from its `command` and `args` words.
 /// `None` when the container does not visibly start a Redis server. A container with neither
 /// command nor args runs the image's default (`redis-server` with no config).
-pub fn redis_server_invocation(command: &[Word], args: &[Word], script_map: impl Fn(&Word) -> OffsetMap) -> Option<Invocation> {
+pub fn redis_server_invocation(
+    command: &[Word],
+    args: &[Word],
+    script_map: impl Fn(&Word) -> OffsetMap,
+) -> Option<Invocation> {
     let argv: Vec<Word> = command.iter().chain(args).cloned().collect();
     let Some(first) = argv.first() else { return Some(Invocation::default()) };
     if is_server_binary(&first.text) {
@@ -92,11 +96,14 @@ pub fn redis_server_invocation(command: &[Word], args: &[Word], script_map: impl
         return Some(flags_from_argv(&argv));
     }
     if SHELLS.contains(&basename(&first.text)) {
-        let pos = argv.iter().position(|w| w.text == "-c" || (w.text.starts_with('-') && w.text.ends_with('c') && w.text.len() <= 4))?;
+        let pos = argv.iter().position(|w| {
+            w.text == "-c" || (w.text.starts_with('-') && w.text.ends_with('c') && w.text.len() <= 4)
+        })?;
         let script = argv.get(pos + 1)?;
         let map = script_map(script);
         let found = flags_in_script(&script.text, &map);
-        return (found.flags.len() + found.config_files.len() > 0 || script_runs_server(&script.text)).then_some(found);
+        return (found.flags.len() + found.config_files.len() > 0 || script_runs_server(&script.text))
+            .then_some(found);
     }
     None
 }
@@ -109,7 +116,11 @@ fn script_runs_server(script: &str) -> bool {
 /// `--maxmemory*` words (scripts that build an argument array first).
 pub fn flags_in_script(script: &str, map: &OffsetMap) -> Invocation {
     let tokens = tokenize(script);
-    let mapped = |w: &Word| Word { text: w.text.clone(), span: map.span(w.span.start, w.span.end), dynamic: w.dynamic };
+    let mapped = |w: &Word| Word {
+        text: w.text.clone(),
+        span: map.span(w.span.start, w.span.end),
+        dynamic: w.dynamic,
+    };
     let mut inv = Invocation::default();
     let mut i = 0;
     while i < tokens.len() {
@@ -122,12 +133,21 @@ pub fn flags_in_script(script: &str, map: &OffsetMap) -> Invocation {
                     i += 1;
                 }
                 let found = flags_from_argv(&argv);
-                inv.config_files.extend(found.config_files.into_iter().filter(|w| !w.text.starts_with('$') && !w.text.starts_with('"')));
+                inv.config_files.extend(
+                    found
+                        .config_files
+                        .into_iter()
+                        .filter(|w| !w.text.starts_with('$') && !w.text.starts_with('"')),
+                );
                 inv.flags.extend(found.flags);
                 continue;
             }
             if let Some(rest) = w.text.strip_prefix("--") {
-                if rest.to_ascii_lowercase().starts_with("maxmemory") && !inv.flags.iter().any(|f| f.span.start <= map.offset(w.span.start) && map.offset(w.span.start) <= f.span.end) {
+                if rest.to_ascii_lowercase().starts_with("maxmemory")
+                    && !inv.flags.iter().any(|f| {
+                        f.span.start <= map.offset(w.span.start) && map.offset(w.span.start) <= f.span.end
+                    })
+                {
                     let mut argv = vec![mapped(w)];
                     if !rest.contains(' ') {
                         if let Some(Token::Word(next)) = tokens.get(i + 1) {
@@ -218,7 +238,11 @@ fn tokenize(script: &str) -> Vec<Token> {
             }
         }
         let end = i.min(bytes.len());
-        out.push(Token::Word(Word { text: String::from_utf8_lossy(&text).into_owned(), span: Span::new(start, end), dynamic }));
+        out.push(Token::Word(Word {
+            text: String::from_utf8_lossy(&text).into_owned(),
+            span: Span::new(start, end),
+            dynamic,
+        }));
     }
     out
 }
@@ -228,17 +252,30 @@ mod tests {
     use super::*;
 
     fn words(ws: &[&str]) -> Vec<Word> {
-        ws.iter().enumerate().map(|(i, w)| Word { text: w.to_string(), span: Span::new(i * 10, i * 10 + w.len()), dynamic: false }).collect()
+        ws.iter()
+            .enumerate()
+            .map(|(i, w)| Word {
+                text: w.to_string(),
+                span: Span::new(i * 10, i * 10 + w.len()),
+                dynamic: false,
+            })
+            .collect()
     }
 
     #[test]
     fn exec_form() {
-        let inv = redis_server_invocation(&words(&["redis-server"]), &words(&["/etc/redis.conf", "--maxmemory", "400mb", "--maxmemory-policy allkeys-lru"]), |_| OffsetMap::identity()).unwrap_or_default();
+        let inv = redis_server_invocation(
+            &words(&["redis-server"]),
+            &words(&["/etc/redis.conf", "--maxmemory", "400mb", "--maxmemory-policy allkeys-lru"]),
+            |_| OffsetMap::identity(),
+        )
+        .unwrap_or_default();
         assert_eq!(inv.config_files.len(), 1);
         assert_eq!(inv.flags[0].name, "maxmemory");
         assert_eq!(inv.flags[0].args, vec!["400mb"]);
         assert_eq!(inv.flags[1].args, vec!["allkeys-lru"]);
-        let entry = redis_server_invocation(&[], &words(&["--maxmemory", "1gb"]), |_| OffsetMap::identity()).unwrap_or_default();
+        let entry = redis_server_invocation(&[], &words(&["--maxmemory", "1gb"]), |_| OffsetMap::identity())
+            .unwrap_or_default();
         assert_eq!(entry.flags[0].args, vec!["1gb"]);
         assert!(redis_server_invocation(&words(&["nginx"]), &[], |_| OffsetMap::identity()).is_none());
     }
@@ -252,6 +289,9 @@ mod tests {
         assert_eq!(inv.flags[1].args, vec!["noeviction"]);
         let bitnami = "ARGS=(\"--port\" \"${REDIS_PORT}\")\nARGS+=(\"--maxmemory 512mb\")\nexec redis-server \"${ARGS[@]}\"\n";
         let inv = flags_in_script(bitnami, &OffsetMap::identity());
-        assert_eq!(inv.flags.iter().find(|f| f.name == "maxmemory").map(|f| f.args.clone()), Some(vec!["512mb".to_string()]));
+        assert_eq!(
+            inv.flags.iter().find(|f| f.name == "maxmemory").map(|f| f.args.clone()),
+            Some(vec!["512mb".to_string()])
+        );
     }
 }

@@ -8,7 +8,9 @@
 mod argv;
 mod offsets;
 
-pub use argv::{Flag, Invocation, Word, flags_from_argv, flags_in_script, is_server_binary, redis_server_invocation};
+pub use argv::{
+    Flag, Invocation, Word, flags_from_argv, flags_in_script, is_server_binary, redis_server_invocation,
+};
 pub use offsets::OffsetMap;
 
 use findings::Span;
@@ -134,11 +136,36 @@ pub fn split_args(line: &str) -> Option<Vec<(String, Span)>> {
 /// keys by content, not only by name).
 pub fn looks_like_redis_conf(text: &str) -> bool {
     const DIRECTIVES: &[&str] = &[
-        "maxmemory", "maxmemory-policy", "appendonly", "save", "bind", "port", "requirepass",
-        "masterauth", "replicaof", "slaveof", "dir", "dbfilename", "appendfsync", "protected-mode",
-        "tcp-keepalive", "databases", "loglevel", "include", "lazyfree-lazy-eviction", "io-threads",
-        "cluster-enabled", "rename-command", "aclfile", "timeout", "maxclients", "repl-backlog-size",
-        "hz", "activedefrag", "notify-keyspace-events", "replica-read-only",
+        "maxmemory",
+        "maxmemory-policy",
+        "appendonly",
+        "save",
+        "bind",
+        "port",
+        "requirepass",
+        "masterauth",
+        "replicaof",
+        "slaveof",
+        "dir",
+        "dbfilename",
+        "appendfsync",
+        "protected-mode",
+        "tcp-keepalive",
+        "databases",
+        "loglevel",
+        "include",
+        "lazyfree-lazy-eviction",
+        "io-threads",
+        "cluster-enabled",
+        "rename-command",
+        "aclfile",
+        "timeout",
+        "maxclients",
+        "repl-backlog-size",
+        "hz",
+        "activedefrag",
+        "notify-keyspace-events",
+        "replica-read-only",
     ];
     let mut hits = 0;
     for line in text.lines().take(400) {
@@ -152,7 +179,11 @@ pub fn looks_like_redis_conf(text: &str) -> bool {
         }
         if DIRECTIVES.contains(&first.as_str()) {
             hits += 1;
-        } else if first.contains(':') || first.contains('=') || first.starts_with('{') || first.starts_with('<') {
+        } else if first.contains(':')
+            || first.contains('=')
+            || first.starts_with('{')
+            || first.starts_with('<')
+        {
             return false;
         }
     }

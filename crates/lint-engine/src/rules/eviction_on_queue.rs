@@ -26,7 +26,9 @@ pub fn check(inst: &Instance, sink: &mut Sink) {
     }
     let (severity, lead) = match inst.role.role {
         Role::Queue => (Severity::Error, format!("{} holds queues ({})", inst.display, inst.role.evidence)),
-        Role::Mixed => (Severity::Warning, format!("{} may hold queues ({})", inst.display, inst.role.evidence)),
+        Role::Mixed => {
+            (Severity::Warning, format!("{} may hold queues ({})", inst.display, inst.role.evidence))
+        }
         Role::Unknown => (Severity::Info, format!("the role of {} is unknown", inst.display)),
         Role::Cache | Role::Sessions => return,
     };
@@ -39,7 +41,9 @@ pub fn check(inst: &Instance, sink: &mut Sink) {
             "{lead} and its `maxmemory-policy` is `{policy}`{origin}: if it holds Sidekiq, BullMQ, Celery or RQ data, eviction silently drops jobs and locks; use `noeviction` for a queue, or state the role in `.redis-audit.yaml` (`roles:`) or the `redis-audit.io/role` annotation."
         )
     } else {
-        format!("{lead}, but `maxmemory-policy` is `{policy}`{origin}: eviction silently drops jobs, locks and heartbeats under memory pressure; use `noeviction` (Sidekiq and BullMQ require it).")
+        format!(
+            "{lead}, but `maxmemory-policy` is `{policy}`{origin}: eviction silently drops jobs, locks and heartbeats under memory pressure; use `noeviction` (Sidekiq and BullMQ require it)."
+        )
     };
     let (path, span) = match &inst.policy {
         Policy::Set(p) => (p.path.clone(), p.span),

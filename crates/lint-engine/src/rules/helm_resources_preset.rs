@@ -9,7 +9,11 @@ use crate::facts::{Instance, LimitOrigin};
 pub fn check(inst: &Instance, sink: &mut Sink) {
     let LimitOrigin::Preset { chart, preset, implicit } = &inst.limit_origin else { return };
     let (Some(limit), Some(request)) = (&inst.limit, &inst.request) else { return };
-    let how = if *implicit { format!("the implicit `resourcesPreset: {preset}` default of {chart}") } else { format!("`resourcesPreset: {preset}`") };
+    let how = if *implicit {
+        format!("the implicit `resourcesPreset: {preset}` default of {chart}")
+    } else {
+        format!("`resourcesPreset: {preset}`")
+    };
     let (path, span) = (limit.path.clone(), limit.span);
     sink.at(
         &path,

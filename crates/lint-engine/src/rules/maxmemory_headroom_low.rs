@@ -21,7 +21,9 @@ pub fn check(inst: &Instance, sink: &mut Sink) {
             );
             let (path, span) = (m.path.clone(), m.span);
             let f = sink.at(&path, span, message);
-            *f = f.clone().with_related(findings::Location::file(&limit.path, limit.span), "memory limit set here");
+            *f = f
+                .clone()
+                .with_related(findings::Location::file(&limit.path, limit.span), "memory limit set here");
         }
         Maxmemory::PercentOfLimit(p) if u64::from(p.value) > RECOMMENDED_PERCENT && p.value < 100 => {
             let (path, span) = (p.path.clone(), p.span);

@@ -11,7 +11,10 @@ pub fn check(inst: &Instance, sink: &mut Sink) {
     if p.value == "noeviction" || EVICTING_POLICIES.contains(&p.value.as_str()) {
         return;
     }
-    let guess = EVICTING_POLICIES.iter().chain(&["noeviction"]).find(|v| v.replace('-', "") == p.value.replace(['_', '-', ' '], ""));
+    let guess = EVICTING_POLICIES
+        .iter()
+        .chain(&["noeviction"])
+        .find(|v| v.replace('-', "") == p.value.replace(['_', '-', ' '], ""));
     let hint = guess.map_or_else(String::new, |g| format!(" (did you mean `{g}`?)"));
     let (path, span) = (p.path.clone(), p.span);
     sink.at(

@@ -9,12 +9,17 @@ pub fn check(inst: &Instance, sink: &mut Sink) {
     }
     let unbounded = match &inst.maxmemory {
         Maxmemory::Unset => " and no maxmemory, so it grows until the node runs out of memory",
-        Maxmemory::Set(m) if m.value == 0 => " and `maxmemory 0` (no limit), so it grows until the node runs out of memory",
+        Maxmemory::Set(m) if m.value == 0 => {
+            " and `maxmemory 0` (no limit), so it grows until the node runs out of memory"
+        }
         _ => "",
     };
     let preset = match &inst.limit_origin {
         LimitOrigin::Preset { preset, .. } => format!(" (`resourcesPreset: {preset}` sets none)"),
         LimitOrigin::Explicit | LimitOrigin::Unreadable => String::new(),
     };
-    sink.here(format!("{} has no memory limit{preset}{unbounded}; set `resources.limits.memory`.", inst.display));
+    sink.here(format!(
+        "{} has no memory limit{preset}{unbounded}; set `resources.limits.memory`.",
+        inst.display
+    ));
 }

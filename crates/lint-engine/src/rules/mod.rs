@@ -57,7 +57,13 @@ impl<'a> Sink<'a> {
         self.at_severity(path, span, severity, message)
     }
 
-    pub fn at_severity(&mut self, path: &str, span: Span, severity: Severity, message: String) -> &mut Finding {
+    pub fn at_severity(
+        &mut self,
+        path: &str,
+        span: Span,
+        severity: Severity,
+        message: String,
+    ) -> &mut Finding {
         let mut message = message;
         for note in &self.inst.notes {
             message.push_str(&format!(" (Note: {note}.)"));
@@ -105,7 +111,10 @@ pub fn describe_limit(inst: &Instance) -> String {
 pub fn recommended(inst: &Instance, existing_raw: Option<&str>) -> Option<String> {
     let limit = inst.limit.as_ref()?;
     let bytes = recommended_maxmemory(limit.value);
-    let style = existing_raw.and_then(units::RedisUnitStyle::of).filter(|s| *s != units::RedisUnitStyle::Bytes).unwrap_or_else(|| units::redis_style_for_k8s(&limit.raw));
+    let style = existing_raw
+        .and_then(units::RedisUnitStyle::of)
+        .filter(|s| *s != units::RedisUnitStyle::Bytes)
+        .unwrap_or_else(|| units::redis_style_for_k8s(&limit.raw));
     Some(units::format_redis_memory(bytes, style))
 }
 
@@ -116,7 +125,9 @@ pub fn how_to_set(inst: &Instance, value: &str) -> String {
         ConfigHint::ConfLine { place } => format!("add `maxmemory {value}` to {place}"),
         ConfigHint::ValuesKey { key } => format!("set `{key}: {value}`"),
         ConfigHint::OperatorField { field } => {
-            format!("set `{field}: {RECOMMENDED_PERCENT}` (operator >= v0.21.0) or put `maxmemory {value}` in the additional config ConfigMap")
+            format!(
+                "set `{field}: {RECOMMENDED_PERCENT}` (operator >= v0.21.0) or put `maxmemory {value}` in the additional config ConfigMap"
+            )
         }
     }
 }
@@ -129,5 +140,13 @@ pub const HEADROOM_WHY: &str = "the rest is needed for fork copy-on-write during
 
 /// Policies that evict keys (all but `noeviction`). `*-lrm` exist since Redis 8.6.
 pub const EVICTING_POLICIES: &[&str] = &[
-    "allkeys-lru", "allkeys-lfu", "allkeys-random", "allkeys-lrm", "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "volatile-lrm",
+    "allkeys-lru",
+    "allkeys-lfu",
+    "allkeys-random",
+    "allkeys-lrm",
+    "volatile-lru",
+    "volatile-lfu",
+    "volatile-random",
+    "volatile-ttl",
+    "volatile-lrm",
 ];

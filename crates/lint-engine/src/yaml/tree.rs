@@ -17,7 +17,10 @@ pub struct NodeId(u32);
 pub enum NodeKind {
     Map(Vec<(NodeId, NodeId)>),
     Seq(Vec<NodeId>),
-    Scalar { value: String, style: ScalarStyle },
+    Scalar {
+        value: String,
+        style: ScalarStyle,
+    },
     /// Points at the anchored node.
     Alias(NodeId),
     /// An alias whose anchor is not defined.
@@ -80,7 +83,11 @@ fn span_of(s: &granit_parser::Span, fallback: usize) -> Span {
 
 impl Builder {
     fn new(start: usize) -> Self {
-        Builder { doc: Doc { nodes: Vec::new(), root: None, span: Span::new(start, start) }, stack: Vec::new(), anchors: Vec::new() }
+        Builder {
+            doc: Doc { nodes: Vec::new(), root: None, span: Span::new(start, start) },
+            stack: Vec::new(),
+            anchors: Vec::new(),
+        }
     }
 
     fn push_node(&mut self, kind: NodeKind, span: Span) -> Result<NodeId, String> {
@@ -203,7 +210,11 @@ pub fn parse(text: &str) -> YamlFile {
                     let kind = if is_map { NodeKind::Map(Vec::new()) } else { NodeKind::Seq(Vec::new()) };
                     let id = b.push_node(kind, span)?;
                     b.remember_anchor(anchor, id);
-                    b.stack.push(if is_map { Frame::Map { id, pending_key: None } } else { Frame::Seq { id } });
+                    b.stack.push(if is_map {
+                        Frame::Map { id, pending_key: None }
+                    } else {
+                        Frame::Seq { id }
+                    });
                 }
                 Event::SequenceEnd | Event::MappingEnd => {
                     if let Some(b) = builder.as_mut() {
@@ -292,7 +303,12 @@ impl Doc {
         let NodeKind::Map(entries) = self.kind(id) else { return };
         let mut merges = Vec::new();
         for (k, v) in entries {
-            if self.str(*k) == Some("<<") && matches!(self.nodes.get(k.0 as usize).map(|n| &n.kind), Some(NodeKind::Scalar { style: ScalarStyle::Plain, .. })) {
+            if self.str(*k) == Some("<<")
+                && matches!(
+                    self.nodes.get(k.0 as usize).map(|n| &n.kind),
+                    Some(NodeKind::Scalar { style: ScalarStyle::Plain, .. })
+                )
+            {
                 merges.push(*v);
             } else if !out.iter().any(|(ok, _)| self.str(*ok).is_some() && self.str(*ok) == self.str(*k)) {
                 out.push((*k, *v));
@@ -382,7 +398,9 @@ mod tests {
         let mut src = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x]\n");
         for i in 1..40 {
             let p = i - 1;
-            src.push_str(&format!("a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"));
+            src.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
         }
         let f = parse(&src);
         assert_eq!(f.docs.len(), 1);

@@ -14,8 +14,7 @@ use crate::{
         ConfigHint, Instance, InstanceKind, LimitOrigin, Sourced,
         configmaps::ConfigMapIndex,
         manifests::BadValue,
-        memory_resources,
-        role,
+        memory_resources, role,
         settings::{Assign, REDIS_DEFAULT_POLICY, settle},
     },
     redis_conf::{self, Word, flags_from_argv},
@@ -44,11 +43,20 @@ fn default_preset(chart: Chart, version: Option<Version>) -> (&'static str, Opti
         (Chart::BitnamiValkey, _) => ("nano", None),
         (_, Some(v)) if v >= Version(19, 0, 0) => ("nano", None),
         (_, Some(_)) => ("none", None),
-        (_, None) => ("nano", Some("chart version unknown; assuming bitnami/redis >= 19.0.0, where `resourcesPreset` defaults to `nano`")),
+        (_, None) => (
+            "nano",
+            Some(
+                "chart version unknown; assuming bitnami/redis >= 19.0.0, where `resourcesPreset` defaults to `nano`",
+            ),
+        ),
     }
 }
 
-pub fn extract(block: &ValuesBlock<'_>, configmaps: &ConfigMapIndex, bad: &mut Vec<BadValue>) -> Vec<Instance> {
+pub fn extract(
+    block: &ValuesBlock<'_>,
+    configmaps: &ConfigMapIndex,
+    bad: &mut Vec<BadValue>,
+) -> Vec<Instance> {
     let doc = block.doc;
     let node = block.node;
     let path = &block.src.path;
@@ -68,7 +76,8 @@ pub fn extract(block: &ValuesBlock<'_>, configmaps: &ConfigMapIndex, bad: &mut V
     } else {
         vec![primary_key]
     };
-    let existing_cm = doc.get(node, "existingConfigmap").and_then(|n| doc.non_null_str(n)).filter(|s| !s.is_empty());
+    let existing_cm =
+        doc.get(node, "existingConfigmap").and_then(|n| doc.non_null_str(n)).filter(|s| !s.is_empty());
     let common = doc.get(node, "commonConfiguration").or_else(|| doc.get(node, "configmap"));
     let mut out = Vec::new();
     for role_key in roles {
@@ -79,12 +88,15 @@ pub fn extract(block: &ValuesBlock<'_>, configmaps: &ConfigMapIndex, bad: &mut V
         let obj_path = format!("{}{}", block.prefix, role_key);
 
         // Memory limit: explicit resources win over the preset.
-        let resources = role_node.and_then(|r| doc.get(r, "resources")).filter(|r| !doc.entries(*r).is_empty());
+        let resources =
+            role_node.and_then(|r| doc.get(r, "resources")).filter(|r| !doc.entries(*r).is_empty());
         let mut note = None;
         let (limit, request, origin) = if let Some(res) = resources {
             memory_resources(path, doc, Some(res), bad)
         } else {
-            let written = role_node.and_then(|r| doc.get(r, "resourcesPreset")).and_then(|n| doc.non_null_str(n).map(|s| (s, doc.span(n))));
+            let written = role_node
+                .and_then(|r| doc.get(r, "resourcesPreset"))
+                .and_then(|n| doc.non_null_str(n).map(|s| (s, doc.span(n))));
             let (preset, span, implicit) = match written {
                 Some((p, span)) => (p, span, false),
                 None => {
@@ -95,7 +107,14 @@ pub fn extract(block: &ValuesBlock<'_>, configmaps: &ConfigMapIndex, bad: &mut V
             };
             match PRESETS.iter().find(|(p, _, _)| *p == preset) {
                 Some((p, req, lim)) => {
-                    let b = |raw: &str| parse_k8s_quantity(raw).ok().map(|value| Sourced { value, raw: raw.to_string(), path: path.clone(), span });
+                    let b = |raw: &str| {
+                        parse_k8s_quantity(raw).ok().map(|value| Sourced {
+                            value,
+                            raw: raw.to_string(),
+                            path: path.clone(),
+                            span,
+                        })
+                    };
                     let chart = match block.version {
                         Some(v) => format!("{} {v}", chart_label(block.chart)),
                         None => chart_label(block.chart).to_string(),
@@ -114,7 +133,9 @@ pub fn extract(block: &ValuesBlock<'_>, configmaps: &ConfigMapIndex, bad: &mut V
         if let Some(name) = existing_cm {
             match configmaps.get(name, None) {
                 Some(cm) => {
-                    for (key, target) in [("redis.conf", &mut common_assigns), (role_conf_key.as_str(), &mut role_assigns)] {
+                    for (key, target) in
+                        [("redis.conf", &mut common_assigns), (role_conf_key.as_str(), &mut role_assigns)]
+                    {
                         if let Some(e) = cm.entry(key) {
                             target.extend(e.directives().iter().map(|d| Assign::from_directive(d, &e.path)));
                         }
@@ -124,30 +145,63 @@ pub fn extract(block: &ValuesBlock<'_>, configmaps: &ConfigMapIndex, bad: &mut V
             }
         } else {
             if let Some((text, map)) = common.and_then(|c| embedded_text(block.src, doc, c)) {
-                common_assigns.extend(redis_conf::parse(&text, &map).iter().map(|d| Assign::from_directive(d, path)));
+                common_assigns
+                    .extend(redis_conf::parse(&text, &map).iter().map(|d| Assign::from_directive(d, path)));
             }
-            let role_conf = role_node.and_then(|r| doc.get(r, "configuration").or_else(|| doc.get(r, "configmap")));
+            let role_conf =
+                role_node.and_then(|r| doc.get(r, "configuration").or_else(|| doc.get(r, "configmap")));
             if let Some((text, map)) = role_conf.and_then(|c| embedded_text(block.src, doc, c)) {
-                role_assigns.extend(redis_conf::parse(&text, &map).iter().map(|d| Assign::from_directive(d, path)));
+                role_assigns
+                    .extend(redis_conf::parse(&text, &map).iter().map(|d| Assign::from_directive(d, path)));
             }
         }
-        let mut assigns = if sentinel { [role_assigns, common_assigns].concat() } else { [common_assigns, role_assigns].concat() };
+        let mut assigns = if sentinel {
+            [role_assigns, common_assigns].concat()
+        } else {
+            [common_assigns, role_assigns].concat()
+        };
         if let Some(flags) = role_node.and_then(|r| doc.get(r, "extraFlags")) {
             let words: Vec<Word> = doc
                 .items(flags)
                 .iter()
-                .filter_map(|n| doc.str(*n).map(|t| Word { text: t.to_string(), span: doc.span(*n), dynamic: t.contains('$') || t.contains("{{") }))
+                .filter_map(|n| {
+                    doc.str(*n).map(|t| Word {
+                        text: t.to_string(),
+                        span: doc.span(*n),
+                        dynamic: t.contains('$') || t.contains("{{"),
+                    })
+                })
                 .collect();
-            let inv = flags_from_argv(&[vec![Word { text: "--".into(), span: Default::default(), dynamic: false }], words].concat());
-            assigns.extend(inv.flags.iter().filter(|f| !f.name.is_empty()).map(|f| Assign::from_flag(f, path)));
+            let inv = flags_from_argv(
+                &[vec![Word { text: "--".into(), span: Default::default(), dynamic: false }], words].concat(),
+            );
+            assigns
+                .extend(inv.flags.iter().filter(|f| !f.name.is_empty()).map(|f| Assign::from_flag(f, path)));
         }
         let (maxmemory, policy) = settle(&assigns, &unresolved, REDIS_DEFAULT_POLICY);
         let names = block.names.clone();
         let role = role::from_names(&names);
-        let display = format!("{} `{}` role of {}", chart_label(block.chart), role_key, if block.prefix.is_empty() { "this values file".to_string() } else { format!("`{}`", block.prefix.trim_end_matches('.')) });
-        let place = if existing_cm.is_some() { "the `existingConfigmap`".to_string() } else { format!("`{}commonConfiguration`", block.prefix) };
+        let display = format!(
+            "{} `{}` role of {}",
+            chart_label(block.chart),
+            role_key,
+            if block.prefix.is_empty() {
+                "this values file".to_string()
+            } else {
+                format!("`{}`", block.prefix.trim_end_matches('.'))
+            }
+        );
+        let place = if existing_cm.is_some() {
+            "the `existingConfigmap`".to_string()
+        } else {
+            format!("`{}commonConfiguration`", block.prefix)
+        };
         out.push(Instance {
-            kind: InstanceKind::HelmRole { chart: chart_label(block.chart).into(), role: role_key.into(), values_prefix: block.prefix.clone() },
+            kind: InstanceKind::HelmRole {
+                chart: chart_label(block.chart).into(),
+                role: role_key.into(),
+                values_prefix: block.prefix.clone(),
+            },
             identity: obj_path,
             display,
             path: path.clone(),

@@ -14,7 +14,9 @@ impl Version {
     /// First `N[.N[.N]]` in `s` (`">=18.14.0 <20"` -> 18.14.0, `"19.x.x"` -> 19.0.0).
     pub fn lowest_in(s: &str) -> Option<Version> {
         let start = s.find(|c: char| c.is_ascii_digit())?;
-        let mut parts = s[start..].split('.').map(|p| p.chars().take_while(char::is_ascii_digit).collect::<String>().parse::<u64>().ok());
+        let mut parts = s[start..]
+            .split('.')
+            .map(|p| p.chars().take_while(char::is_ascii_digit).collect::<String>().parse::<u64>().ok());
         let major = parts.next().flatten()?;
         let minor = parts.next().flatten().unwrap_or(0);
         let patch = parts.next().flatten().unwrap_or(0);
@@ -70,11 +72,16 @@ impl ChartIndex {
             for d in doc.items(deps) {
                 let g = |k: &str| doc.get(*d, k).and_then(|n| doc.non_null_str(n)).map(str::to_string);
                 if let Some(dname) = g("name") {
-                    dependencies.push(Dependency { name: dname, alias: g("alias"), version: g("version").as_deref().and_then(Version::lowest_in) });
+                    dependencies.push(Dependency {
+                        name: dname,
+                        alias: g("alias"),
+                        version: g("version").as_deref().and_then(Version::lowest_in),
+                    });
                 }
             }
         }
-        let info = ChartInfo { name, version: s("version").as_deref().and_then(Version::lowest_in), dependencies };
+        let info =
+            ChartInfo { name, version: s("version").as_deref().and_then(Version::lowest_in), dependencies };
         self.by_dir.insert(dir_of(&src.path).to_string(), info);
     }
 

@@ -11,7 +11,10 @@ mod redis_ha;
 pub use charts::{ChartIndex, ChartInfo, Version};
 
 use super::{Instance, configmaps::ConfigMapIndex, manifests::BadValue};
-use crate::{source::YamlSource, yaml::{Doc, NodeId}};
+use crate::{
+    source::YamlSource,
+    yaml::{Doc, NodeId},
+};
 
 /// Which chart a block of values configures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,7 +68,16 @@ pub fn blocks<'a>(src: &'a YamlSource, charts: &ChartIndex) -> Vec<ValuesBlock<'
         if let Some(chart) = own.map(|(k, _)| k).or_else(|| detect(doc, root)) {
             let version = own.and_then(|(_, v)| v);
             let names = override_names(doc, root);
-            out.push(ValuesBlock { src, doc, node: root, chart, prefix: String::new(), anchor: root_anchor, version, names });
+            out.push(ValuesBlock {
+                src,
+                doc,
+                node: root,
+                chart,
+                prefix: String::new(),
+                anchor: root_anchor,
+                version,
+                names,
+            });
             continue;
         }
         // Subchart values nested under the parent's key.
@@ -118,8 +130,11 @@ fn override_names(doc: &Doc, node: NodeId) -> Vec<String> {
 /// would have, so an app's `redis: {host: ...}` block is never taken for a Redis deployment.
 fn detect(doc: &Doc, node: NodeId) -> Option<Chart> {
     let has = |k: &str| doc.get(node, k).is_some();
-    let role_has = |role: &str, keys: &[&str]| doc.get(node, role).is_some_and(|r| keys.iter().any(|k| doc.get(r, k).is_some()));
-    const ROLE_KEYS: &[&str] = &["resourcesPreset", "extraFlags", "configuration", "persistence", "resources", "count", "kind"];
+    let role_has = |role: &str, keys: &[&str]| {
+        doc.get(node, role).is_some_and(|r| keys.iter().any(|k| doc.get(r, k).is_some()))
+    };
+    const ROLE_KEYS: &[&str] =
+        &["resourcesPreset", "extraFlags", "configuration", "persistence", "resources", "count", "kind"];
     let arch = doc.get(node, "architecture").and_then(|a| doc.str(a));
     let arch_ok = matches!(arch, Some("standalone" | "replication"));
     let primary = role_has("primary", ROLE_KEYS);
@@ -129,10 +144,16 @@ fn detect(doc: &Doc, node: NodeId) -> Option<Chart> {
         || role_has("master", &["resourcesPreset", "extraFlags", "configuration"])
         || role_has("primary", &["resourcesPreset", "extraFlags", "configuration"]);
     if bitnami || (master && has("replica")) || (primary && has("replica")) {
-        let valkey = has("primary") || doc.path(node, &["image", "repository"]).and_then(|r| doc.str(r)).is_some_and(|r| r.contains("valkey"));
+        let valkey = has("primary")
+            || doc
+                .path(node, &["image", "repository"])
+                .and_then(|r| doc.str(r))
+                .is_some_and(|r| r.contains("valkey"));
         return Some(if valkey { Chart::BitnamiValkey } else { Chart::BitnamiRedis });
     }
-    let ha_redis = doc.get(node, "redis").is_some_and(|r| doc.get(r, "config").is_some() || doc.get(r, "customConfig").is_some());
+    let ha_redis = doc
+        .get(node, "redis")
+        .is_some_and(|r| doc.get(r, "config").is_some() || doc.get(r, "customConfig").is_some());
     if ha_redis && (has("sentinel") || has("haproxy") || has("hardAntiAffinity") || has("replicas")) {
         return Some(Chart::RedisHa);
     }
@@ -140,11 +161,18 @@ fn detect(doc: &Doc, node: NodeId) -> Option<Chart> {
 }
 
 /// Instances configured by the chart value blocks of one values file.
-pub fn extract(src: &YamlSource, charts: &ChartIndex, configmaps: &ConfigMapIndex, bad: &mut Vec<BadValue>) -> Vec<Instance> {
+pub fn extract(
+    src: &YamlSource,
+    charts: &ChartIndex,
+    configmaps: &ConfigMapIndex,
+    bad: &mut Vec<BadValue>,
+) -> Vec<Instance> {
     let mut out = Vec::new();
     for block in blocks(src, charts) {
         match block.chart {
-            Chart::BitnamiRedis | Chart::BitnamiValkey => out.extend(bitnami::extract(&block, configmaps, bad)),
+            Chart::BitnamiRedis | Chart::BitnamiValkey => {
+                out.extend(bitnami::extract(&block, configmaps, bad))
+            }
             Chart::RedisHa => out.extend(redis_ha::extract(&block, bad)),
         }
     }

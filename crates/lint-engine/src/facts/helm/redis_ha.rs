@@ -8,8 +8,7 @@ use crate::{
     facts::{
         ConfigHint, Instance, InstanceKind,
         manifests::BadValue,
-        memory_resources,
-        role,
+        memory_resources, role,
         settings::{Assign, settle},
     },
     redis_conf,
@@ -23,8 +22,11 @@ pub fn extract(block: &ValuesBlock<'_>, bad: &mut Vec<BadValue>) -> Vec<Instance
     let doc = block.doc;
     let path = &block.src.path;
     let redis = doc.get(block.node, "redis");
-    let anchor = redis.and_then(|_| doc.get_entry(block.node, "redis").map(|(k, _)| doc.span(k))).unwrap_or(block.anchor);
-    let (limit, request, limit_origin) = memory_resources(path, doc, redis.and_then(|r| doc.get(r, "resources")), bad);
+    let anchor = redis
+        .and_then(|_| doc.get_entry(block.node, "redis").map(|(k, _)| doc.span(k)))
+        .unwrap_or(block.anchor);
+    let (limit, request, limit_origin) =
+        memory_resources(path, doc, redis.and_then(|r| doc.get(r, "resources")), bad);
     let custom = redis.and_then(|r| doc.get(r, "customConfig")).filter(|n| !doc.is_null(*n));
     let mut assigns = Vec::new();
     let hint;
@@ -35,18 +37,36 @@ pub fn extract(block: &ValuesBlock<'_>, bad: &mut Vec<BadValue>) -> Vec<Instance
         if let Some(config) = redis.and_then(|r| doc.get(r, "config")) {
             for (k, v) in doc.entries(config) {
                 let (Some(name), Some(value)) = (doc.str(k), doc.non_null_str(v)) else { continue };
-                assigns.push(Assign { name: name.to_ascii_lowercase(), args: vec![value.to_string()], path: path.clone(), span: doc.span(v), dynamic: value.contains("{{") });
+                assigns.push(Assign {
+                    name: name.to_ascii_lowercase(),
+                    args: vec![value.to_string()],
+                    path: path.clone(),
+                    span: doc.span(v),
+                    dynamic: value.contains("{{"),
+                });
             }
         }
         hint = ConfigHint::ValuesKey { key: format!("{}redis.config.maxmemory", block.prefix) };
     }
-    let default_policy = if custom.is_some() { crate::facts::settings::REDIS_DEFAULT_POLICY } else { CHART_DEFAULT_POLICY };
+    let default_policy =
+        if custom.is_some() { crate::facts::settings::REDIS_DEFAULT_POLICY } else { CHART_DEFAULT_POLICY };
     let (maxmemory, policy) = settle(&assigns, &[], default_policy);
     let role = role::from_names(&block.names);
     vec![Instance {
-        kind: InstanceKind::HelmRole { chart: "redis-ha".into(), role: "redis".into(), values_prefix: block.prefix.clone() },
+        kind: InstanceKind::HelmRole {
+            chart: "redis-ha".into(),
+            role: "redis".into(),
+            values_prefix: block.prefix.clone(),
+        },
         identity: format!("{}redis", block.prefix),
-        display: format!("redis-ha {}", if block.prefix.is_empty() { "values".to_string() } else { format!("`{}`", block.prefix.trim_end_matches('.')) }),
+        display: format!(
+            "redis-ha {}",
+            if block.prefix.is_empty() {
+                "values".to_string()
+            } else {
+                format!("`{}`", block.prefix.trim_end_matches('.'))
+            }
+        ),
         path: path.clone(),
         anchor,
         limit,
