@@ -16,7 +16,10 @@ fn invalid_yaml_is_a_finding_with_line_and_other_documents_still_linted() {
     let o = bin().args(["lint", "--format", "json"]).arg(dir.path()).output().unwrap();
     assert_eq!(o.status.code(), Some(1));
     let found = rule_lines(&o);
-    assert!(found.contains(&("parse-error".to_string(), 2)) || found.contains(&("parse-error".to_string(), 3)), "{found:?}");
+    assert!(
+        found.contains(&("parse-error".to_string(), 2)) || found.contains(&("parse-error".to_string(), 3)),
+        "{found:?}"
+    );
     assert_eq!(found.iter().filter(|(r, _)| r == "maxmemory-unset").count(), 2, "{found:?}");
 }
 
@@ -44,7 +47,12 @@ fn symlink_loops_do_not_hang() {
     write(dir.path(), "a/pod.yaml", GOOD_POD_NO_MAXMEMORY);
     std::os::unix::fs::symlink(dir.path(), dir.path().join("a/loop")).unwrap();
     std::os::unix::fs::symlink(dir.path().join("a/pod.yaml"), dir.path().join("a/link.yaml")).unwrap();
-    let o = bin().args(["lint", "--format", "json"]).arg(dir.path()).timeout(std::time::Duration::from_secs(30)).output().unwrap();
+    let o = bin()
+        .args(["lint", "--format", "json"])
+        .arg(dir.path())
+        .timeout(std::time::Duration::from_secs(30))
+        .output()
+        .unwrap();
     assert_eq!(rules_of(&o), ["maxmemory-unset"]);
 }
 
@@ -54,13 +62,24 @@ fn alias_bombs_and_deep_nesting_are_bounded() {
     let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
     for i in 1..60 {
         let p = i - 1;
-        bomb.push_str(&format!("a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"));
+        bomb.push_str(&format!(
+            "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+        ));
     }
     bomb.push_str("redis:\n  <<: *a59\n");
     write(dir.path(), "bomb.yaml", &bomb);
     write(dir.path(), "deep.yaml", &format!("{}{}\n", "[".repeat(200_000), "]".repeat(200_000)));
-    write(dir.path(), "deepmap.yaml", &(0..1000).map(|i| format!("{}k:\n", " ".repeat(i))).collect::<String>());
-    let o = bin().args(["lint", "--format", "json"]).arg(dir.path()).timeout(std::time::Duration::from_secs(60)).output().unwrap();
+    write(
+        dir.path(),
+        "deepmap.yaml",
+        &(0..1000).map(|i| format!("{}k:\n", " ".repeat(i))).collect::<String>(),
+    );
+    let o = bin()
+        .args(["lint", "--format", "json"])
+        .arg(dir.path())
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
     assert!(o.status.code() == Some(0) || o.status.code() == Some(1), "{o:?}");
     let r = rules_of(&o);
     assert!(r.iter().all(|r| r == "parse-error"), "{r:?}");

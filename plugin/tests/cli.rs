@@ -15,7 +15,8 @@ fn example_pretty_output_and_exit_code() {
 
 #[test]
 fn example_json_sarif_github() {
-    let json = bin().current_dir(repo()).args(["lint", "testdata/examples", "--format", "json"]).output().unwrap();
+    let json =
+        bin().current_dir(repo()).args(["lint", "testdata/examples", "--format", "json"]).output().unwrap();
     let mut rules = rules_of(&json);
     rules.sort();
     assert_eq!(
@@ -29,7 +30,8 @@ fn example_json_sarif_github() {
             "memory-request-below-limit"
         ]
     );
-    let sarif = bin().current_dir(repo()).args(["lint", "testdata/examples", "-f", "sarif"]).output().unwrap();
+    let sarif =
+        bin().current_dir(repo()).args(["lint", "testdata/examples", "-f", "sarif"]).output().unwrap();
     let v: serde_json::Value = serde_json::from_slice(&sarif.stdout).unwrap();
     let results = v["runs"][0]["results"].as_array().unwrap();
     assert_eq!(results.len(), 6);
@@ -52,7 +54,9 @@ fn fail_on_levels() {
         "redis.yaml",
         "apiVersion: v1\nkind: Pod\nmetadata: {name: redis}\nspec:\n  containers:\n    - name: redis\n      image: redis:7\n      args: [--maxmemory, 400mb]\n      resources: {requests: {memory: 256Mi}, limits: {memory: 512Mi}}\n",
     );
-    let run = |fail_on: &str| bin().args(["lint", "--fail-on", fail_on]).arg(dir.path()).output().unwrap().status.code();
+    let run = |fail_on: &str| {
+        bin().args(["lint", "--fail-on", fail_on]).arg(dir.path()).output().unwrap().status.code()
+    };
     assert_eq!(run("error"), Some(0));
     assert_eq!(run("warning"), Some(1));
     assert_eq!(run("info"), Some(1));
@@ -102,13 +106,23 @@ fn stdin_helm_template_output() {
 #[test]
 fn config_file_roles_severity_and_ignore() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "k8s/store.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: store}\nspec:\n  template:\n    spec:\n      containers:\n        - name: redis\n          image: bitnami/redis:7.2\n          args: [--maxmemory, 400mb, --maxmemory-policy, allkeys-lru]\n          resources: {requests: {memory: 256Mi}, limits: {memory: 512Mi}}\n");
+    write(
+        dir.path(),
+        "k8s/store.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: store}\nspec:\n  template:\n    spec:\n      containers:\n        - name: redis\n          image: bitnami/redis:7.2\n          args: [--maxmemory, 400mb, --maxmemory-policy, allkeys-lru]\n          resources: {requests: {memory: 256Mi}, limits: {memory: 512Mi}}\n",
+    );
     let o = bin().current_dir(dir.path()).args(["lint", "--format", "json", "."]).output().unwrap();
     let mut r = rules_of(&o);
     r.sort();
     assert_eq!(r, ["eviction-policy-on-queue", "memory-request-below-limit"], "unknown role gives info");
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert!(v["findings"].as_array().unwrap().iter().any(|f| f["rule"] == "eviction-policy-on-queue" && f["severity"] == "info"));
+    assert!(
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "eviction-policy-on-queue" && f["severity"] == "info")
+    );
     write(dir.path(), ".redis-audit.yaml", "roles: {store: queue}\nignore: [memory-request-below-limit]\n");
     let o = bin().current_dir(dir.path()).args(["lint", "--format", "json", "."]).output().unwrap();
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -116,7 +130,11 @@ fn config_file_roles_severity_and_ignore() {
     assert_eq!(f.len(), 1);
     assert_eq!(f[0]["severity"], "error");
     assert!(f[0]["message"].as_str().unwrap().contains(".redis-audit.yaml"));
-    write(dir.path(), ".redis-audit.yaml", "roles: {store: queue}\nseverity: {eviction-policy-on-queue: warning}\nexclude: [k8s/**]\n");
+    write(
+        dir.path(),
+        ".redis-audit.yaml",
+        "roles: {store: queue}\nseverity: {eviction-policy-on-queue: warning}\nexclude: [k8s/**]\n",
+    );
     let o = bin().current_dir(dir.path()).args(["lint", "--format", "json", "."]).output().unwrap();
     assert!(rules_of(&o).is_empty(), "excluded path");
 }
@@ -124,7 +142,11 @@ fn config_file_roles_severity_and_ignore() {
 #[test]
 fn inline_suppression_comment() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "redis.conf", "# redis-audit: ignore[maxmemory-unset] sized by the VM, not a container\nappendonly yes\n");
+    write(
+        dir.path(),
+        "redis.conf",
+        "# redis-audit: ignore[maxmemory-unset] sized by the VM, not a container\nappendonly yes\n",
+    );
     let o = bin().args(["lint", "--format", "json"]).arg(dir.path()).output().unwrap();
     assert!(rules_of(&o).is_empty(), "{}", stdout(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -141,12 +163,14 @@ fn baseline_survives_line_shifts() {
     assert_eq!(o.status.code(), Some(0));
     assert!(std::fs::read_to_string(&base).unwrap().contains("maxmemory-unset"));
     write(dir.path(), "pod.yaml", &format!("# a comment\n# another\n{manifest}"));
-    let o = bin().args(["lint", "--format", "json", "--baseline"]).arg(&base).arg(dir.path()).output().unwrap();
+    let o =
+        bin().args(["lint", "--format", "json", "--baseline"]).arg(&base).arg(dir.path()).output().unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     assert!(rules_of(&o).is_empty());
     // A new problem is still reported.
     write(dir.path(), "pod2.yaml", &manifest.replace("cache", "cache2"));
-    let o = bin().args(["lint", "--format", "json", "--baseline"]).arg(&base).arg(dir.path()).output().unwrap();
+    let o =
+        bin().args(["lint", "--format", "json", "--baseline"]).arg(&base).arg(dir.path()).output().unwrap();
     assert_eq!(rules_of(&o), ["maxmemory-unset"]);
 }
 
@@ -168,11 +192,17 @@ fn rules_and_explain() {
 fn output_file_and_color() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("r.sarif");
-    let o = bin().current_dir(repo()).args(["lint", "testdata/examples", "-f", "sarif", "-o"]).arg(&out).output().unwrap();
+    let o = bin()
+        .current_dir(repo())
+        .args(["lint", "testdata/examples", "-f", "sarif", "-o"])
+        .arg(&out)
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(1));
     assert!(o.stdout.is_empty());
     assert!(std::fs::read_to_string(&out).unwrap().contains("\"version\": \"2.1.0\""));
-    let o = bin().current_dir(repo()).args(["lint", "testdata/examples", "--color", "always"]).output().unwrap();
+    let o =
+        bin().current_dir(repo()).args(["lint", "testdata/examples", "--color", "always"]).output().unwrap();
     assert!(stdout(&o).contains('\u{1b}'), "colour when forced");
     let o = bin().current_dir(repo()).args(["lint", "testdata/examples"]).output().unwrap();
     assert!(!stdout(&o).contains('\u{1b}'), "no colour when not a terminal / NO_COLOR");

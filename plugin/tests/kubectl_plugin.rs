@@ -29,16 +29,24 @@ fn kubectl_lists_and_runs_the_plugin() {
     };
     let list = run(&["plugin", "list"]);
     let listed = String::from_utf8_lossy(&list.stdout);
-    assert!(listed.contains(&plugin.display().to_string()), "kubectl plugin list: {listed}\n{}", String::from_utf8_lossy(&list.stderr));
+    assert!(
+        listed.contains(&plugin.display().to_string()),
+        "kubectl plugin list: {listed}\n{}",
+        String::from_utf8_lossy(&list.stderr)
+    );
 
     let lint = run(&["redis-audit", "lint", "testdata/examples"]);
     assert_eq!(lint.status.code(), Some(1), "{}", String::from_utf8_lossy(&lint.stderr));
     assert!(String::from_utf8_lossy(&lint.stdout).contains("error[maxmemory-unset]"));
 
     let help = run(&["redis-audit", "--help"]);
-    assert!(String::from_utf8_lossy(&help.stdout).contains("kubectl redis-audit"), "help names the kubectl form");
+    assert!(
+        String::from_utf8_lossy(&help.stdout).contains("kubectl redis-audit"),
+        "help names the kubectl form"
+    );
 }
 
 fn which(name: &str) -> Option<std::path::PathBuf> {
-    std::env::var_os("PATH").and_then(|p| std::env::split_paths(&p).map(|d| d.join(name)).find(|c| c.is_file()))
+    std::env::var_os("PATH")
+        .and_then(|p| std::env::split_paths(&p).map(|d| d.join(name)).find(|c| c.is_file()))
 }

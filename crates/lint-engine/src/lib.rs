@@ -68,12 +68,24 @@ enum Parsed {
 fn parse_input(input: &Input) -> Parsed {
     let kind = match classify::classify(&input.path, &input.text) {
         Some(k) => Some(k),
-        None if input.explicit => Some(if redis_conf::looks_like_redis_conf(&input.text) { InputKind::RedisConf } else { InputKind::Yaml }),
+        None if input.explicit => Some(if redis_conf::looks_like_redis_conf(&input.text) {
+            InputKind::RedisConf
+        } else {
+            InputKind::Yaml
+        }),
         None => None,
     };
     match kind {
-        Some(InputKind::Yaml) => Parsed::Yaml(YamlSource { path: input.path.clone(), yaml: yaml::parse(&input.text), text: input.text.clone() }),
-        Some(InputKind::ChartYaml) => Parsed::Chart(YamlSource { path: input.path.clone(), yaml: yaml::parse(&input.text), text: input.text.clone() }),
+        Some(InputKind::Yaml) => Parsed::Yaml(YamlSource {
+            path: input.path.clone(),
+            yaml: yaml::parse(&input.text),
+            text: input.text.clone(),
+        }),
+        Some(InputKind::ChartYaml) => Parsed::Chart(YamlSource {
+            path: input.path.clone(),
+            yaml: yaml::parse(&input.text),
+            text: input.text.clone(),
+        }),
         Some(InputKind::RedisConf) => Parsed::Conf { path: input.path.clone(), text: input.text.clone() },
         Some(InputKind::HelmTemplate) | None => Parsed::Skipped,
     }
@@ -87,7 +99,10 @@ fn parse_all(inputs: &[Input]) -> Vec<Parsed> {
     }
     let chunk = inputs.len().div_ceil(threads);
     std::thread::scope(|s| {
-        let handles: Vec<_> = inputs.chunks(chunk).map(|c| s.spawn(move || c.iter().map(parse_input).collect::<Vec<_>>())).collect();
+        let handles: Vec<_> = inputs
+            .chunks(chunk)
+            .map(|c| s.spawn(move || c.iter().map(parse_input).collect::<Vec<_>>()))
+            .collect();
         handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
     })
 }
@@ -144,17 +159,31 @@ pub fn lint(inputs: &[Input], config: &Config) -> Outcome {
         }
         for e in cm.entries.iter().filter(|e| e.is_redis_conf()) {
             let anchor = e.map.span(0, e.text.lines().next().map_or(0, str::len));
-            instances.push(standalone_conf::instance(&e.path, &format!("{}/{}", cm.name, e.key), &e.text, &e.map, anchor));
+            instances.push(standalone_conf::instance(
+                &e.path,
+                &format!("{}/{}", cm.name, e.key),
+                &e.text,
+                &e.map,
+                anchor,
+            ));
         }
     }
     for inst in &mut instances {
-        if let Some((role, pattern)) = config.role_for(&[inst.names.clone(), vec![inst.identity.clone()]].concat()) {
+        if let Some((role, pattern)) =
+            config.role_for(&[inst.names.clone(), vec![inst.identity.clone()]].concat())
+        {
             inst.role = RoleInfo { role, evidence: format!("`.redis-audit.yaml` roles `{pattern}`") };
         }
         findings.extend(rules::run(inst));
     }
     for b in bad {
-        findings.push(Finding::new(rules::PARSE_ERROR, Severity::Error, format!("invalid value: {}", b.message), Location::file(&b.path, b.span), &b.message));
+        findings.push(Finding::new(
+            rules::PARSE_ERROR,
+            Severity::Error,
+            format!("invalid value: {}", b.message),
+            Location::file(&b.path, b.span),
+            &b.message,
+        ));
     }
 
     // Config: selection and severity overrides.
@@ -165,24 +194,37 @@ pub fn lint(inputs: &[Input], config: &Config) -> Outcome {
         }
     }
     // Inline suppressions.
-    let texts: std::collections::HashMap<&str, &Arc<str>> = inputs.iter().map(|i| (i.path.as_str(), &i.text)).collect();
+    let texts: std::collections::HashMap<&str, &Arc<str>> =
+        inputs.iter().map(|i| (i.path.as_str(), &i.text)).collect();
     let before = findings.len();
-    findings.retain(|f| !f.location.path().and_then(|p| texts.get(p)).is_some_and(|t| suppress::is_suppressed(f, t)));
+    findings.retain(|f| {
+        !f.location.path().and_then(|p| texts.get(p)).is_some_and(|t| suppress::is_suppressed(f, t))
+    });
     let suppressed = before - findings.len();
 
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()).then_with(|| a.message.cmp(&b.message)));
     findings.dedup_by(|a, b| a.rule == b.rule && a.location == b.location && a.message == b.message);
     let mut sources: Vec<(String, Arc<str>)> = Vec::new();
     for f in &findings {
-        for path in std::iter::once(f.location.path()).chain(f.related.iter().map(|r| r.location.path())).flatten() {
-            if !sources.iter().any(|(p, _)| p == path) {
-                if let Some(t) = texts.get(path) {
-                    sources.push((path.to_string(), (*t).clone()));
-                }
+        for path in
+            std::iter::once(f.location.path()).chain(f.related.iter().map(|r| r.location.path())).flatten()
+        {
+            if !sources.iter().any(|(p, _)| p == path)
+                && let Some(t) = texts.get(path)
+            {
+                sources.push((path.to_string(), (*t).clone()));
             }
         }
     }
-    Outcome { findings, sources, files_scanned: inputs.len(), notes: Vec::new(), suppressed, baselined: 0, instances }
+    Outcome {
+        findings,
+        sources,
+        files_scanned: inputs.len(),
+        notes: Vec::new(),
+        suppressed,
+        baselined: 0,
+        instances,
+    }
 }
 
 fn first_line_span(text: &str) -> Span {
@@ -196,6 +238,12 @@ fn yamls_errors(y: &YamlSource, findings: &mut Vec<Finding>) {
         let start = e.offset.min(y.text.len());
         let end = y.text[start..].find('\n').map_or(y.text.len(), |i| start + i).max(start);
         let message = format!("invalid YAML, this document was skipped: {}", e.message);
-        findings.push(Finding::new(rules::PARSE_ERROR, Severity::Error, message, Location::file(&y.path, Span::new(start, end)), &e.message));
+        findings.push(Finding::new(
+            rules::PARSE_ERROR,
+            Severity::Error,
+            message,
+            Location::file(&y.path, Span::new(start, end)),
+            &e.message,
+        ));
     }
 }

@@ -102,10 +102,10 @@ fn read_one(path: &Path, explicit: bool, inputs: &Mutex<Vec<Input>>, notes: &Mut
             return;
         }
     };
-    if let Some(text) = decode(&shown, bytes, notes) {
-        if let Ok(mut v) = inputs.lock() {
-            v.push(Input { path: shown, text, explicit });
-        }
+    if let Some(text) = decode(&shown, bytes, notes)
+        && let Ok(mut v) = inputs.lock()
+    {
+        v.push(Input { path: shown, text, explicit });
     }
 }
 

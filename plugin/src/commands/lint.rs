@@ -69,7 +69,7 @@ pub fn run(args: &LintArgs, color: ColorWhen) -> anyhow::Result<ExitCode> {
             outcome.suppressed
         ));
     }
-    notes.extend(outcome.notes.drain(..));
+    notes.append(&mut outcome.notes);
 
     let mut sources = SourceMap::default();
     for (path, text) in &outcome.sources {

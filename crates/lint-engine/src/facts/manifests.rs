@@ -2,10 +2,10 @@
 //! Job, CronJob and anything with a pod template), with their limits and the Redis config that
 //! reaches them through args, env and mounted ConfigMaps.
 
-use findings::{Span, units::parse_k8s_quantity};
+use findings::Span;
 
 use super::{
-    Bytes, ConfigHint, Instance, InstanceKind, Sourced,
+    ConfigHint, Instance, InstanceKind,
     configmaps::{ConfigMap, ConfigMapIndex},
     memory_resources, role,
     settings::{Assign, REDIS_DEFAULT_POLICY, settle},
@@ -292,9 +292,12 @@ fn config_reach(
     if let Some(env) = doc.get(container, "env") {
         for e in doc.items(env) {
             let name = doc.get(*e, "name").and_then(|n| doc.str(n)).unwrap_or("");
-            if name == "REDIS_EXTRA_FLAGS" || name == "VALKEY_EXTRA_FLAGS" {
-                if let Some(v) = doc.get(*e, "value") {
-                    if let Some((text, map)) = embedded_text(obj.src, doc, v) {
+            if (name == "REDIS_EXTRA_FLAGS" || name == "VALKEY_EXTRA_FLAGS")
+                && let Some(v) = doc.get(*e, "value")
+                && let Some((text, map)) = embedded_text(obj.src, doc, v)
+            {
+                {
+                    {
                         let inv = flags_in_script(&format!("redis-server {text}"), &OffsetMap::shifted(0));
                         for f in inv.flags {
                             let span =
@@ -307,28 +310,6 @@ fn config_reach(
         }
     }
     Some(ConfigReach { assigns, unresolved, hint })
-}
-
-fn memory(obj: &Object<'_>, node: Option<NodeId>) -> Result<Option<Bytes>, (String, Span)> {
-    let doc = obj.doc;
-    let Some(n) = node else { return Ok(None) };
-    let Some(raw) = doc.non_null_str(n) else { return Ok(None) };
-    let span = doc.span(n);
-    match parse_k8s_quantity(raw) {
-        Ok(value) => Ok(Some(Sourced { value, raw: raw.to_string(), path: obj.src.path.clone(), span })),
-        Err(e) => Err((e.to_string(), span)),
-    }
-}
-
-/// Memory limit and request of a `resources` block.
-pub fn resources(
-    obj: &Object<'_>,
-    res: Option<NodeId>,
-) -> (Result<Option<Bytes>, (String, Span)>, Result<Option<Bytes>, (String, Span)>) {
-    let d = obj.doc;
-    let limit = memory(obj, res.and_then(|r| d.path(r, &["limits", "memory"])));
-    let request = memory(obj, res.and_then(|r| d.path(r, &["requests", "memory"])));
-    (limit, request)
 }
 
 /// A bad quantity found while extracting (reported as `parse-error`).

@@ -57,7 +57,10 @@ pub enum Maxmemory {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Policy {
     /// Not set: the default of the deployment method applies (`noeviction` for Redis itself).
-    Default { value: &'static str, origin: &'static str },
+    Default {
+        value: &'static str,
+        origin: &'static str,
+    },
     Set(Sourced<String>),
     Unknown(String),
 }
@@ -151,9 +154,15 @@ pub(crate) fn memory_resources(
         let Some(n) = res.and_then(|r| doc.path(r, keys)) else { return Ok(None) };
         let Some(raw) = doc.non_null_str(n) else { return Ok(None) };
         match findings::units::parse_k8s_quantity(raw) {
-            Ok(value) => Ok(Some(Sourced { value, raw: raw.to_string(), path: path.to_string(), span: doc.span(n) })),
+            Ok(value) => {
+                Ok(Some(Sourced { value, raw: raw.to_string(), path: path.to_string(), span: doc.span(n) }))
+            }
             Err(e) => {
-                bad.push(manifests::BadValue { path: path.to_string(), span: doc.span(n), message: e.to_string() });
+                bad.push(manifests::BadValue {
+                    path: path.to_string(),
+                    span: doc.span(n),
+                    message: e.to_string(),
+                });
                 Err(())
             }
         }

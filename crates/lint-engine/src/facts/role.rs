@@ -83,10 +83,10 @@ pub fn from_names(names: &[String]) -> RoleInfo {
     for name in names {
         for token in name.split(|c: char| !c.is_ascii_alphanumeric()) {
             let token = token.to_ascii_lowercase();
-            if let Some((_, role)) = TOKENS.iter().find(|(t, _)| *t == token) {
-                if !found.iter().any(|(r, _)| r == role) {
-                    found.push((*role, name));
-                }
+            if let Some((_, role)) = TOKENS.iter().find(|(t, _)| *t == token)
+                && !found.iter().any(|(r, _)| r == role)
+            {
+                found.push((*role, name));
             }
         }
     }

@@ -52,11 +52,12 @@ pub fn is_server_binary(word: &str) -> bool {
 pub fn flags_from_argv(argv: &[Word]) -> Invocation {
     let mut inv = Invocation::default();
     let mut iter = argv.iter().peekable();
-    if let Some(first) = iter.peek() {
-        if !first.text.starts_with("--") && first.text != "-" {
-            inv.config_files.push((*first).clone());
-            iter.next();
-        }
+    if let Some(first) = iter.peek()
+        && !first.text.starts_with("--")
+        && first.text != "-"
+    {
+        inv.config_files.push((*first).clone());
+        iter.next();
     }
     for word in iter {
         if let Some(rest) = word.text.strip_prefix("--") {
@@ -142,23 +143,21 @@ pub fn flags_in_script(script: &str, map: &OffsetMap) -> Invocation {
                 inv.flags.extend(found.flags);
                 continue;
             }
-            if let Some(rest) = w.text.strip_prefix("--") {
-                if rest.to_ascii_lowercase().starts_with("maxmemory")
-                    && !inv.flags.iter().any(|f| {
-                        f.span.start <= map.offset(w.span.start) && map.offset(w.span.start) <= f.span.end
-                    })
+            if let Some(rest) = w.text.strip_prefix("--")
+                && rest.to_ascii_lowercase().starts_with("maxmemory")
+                && !inv.flags.iter().any(|f| {
+                    f.span.start <= map.offset(w.span.start) && map.offset(w.span.start) <= f.span.end
+                })
+            {
+                let mut argv = vec![mapped(w)];
+                if !rest.contains(' ')
+                    && let Some(Token::Word(next)) = tokens.get(i + 1)
+                    && !next.text.starts_with("--")
                 {
-                    let mut argv = vec![mapped(w)];
-                    if !rest.contains(' ') {
-                        if let Some(Token::Word(next)) = tokens.get(i + 1) {
-                            if !next.text.starts_with("--") {
-                                argv.push(mapped(next));
-                                i += 1;
-                            }
-                        }
-                    }
-                    inv.flags.extend(flags_from_argv(&argv).flags);
+                    argv.push(mapped(next));
+                    i += 1;
                 }
+                inv.flags.extend(flags_from_argv(&argv).flags);
             }
         }
         i += 1;

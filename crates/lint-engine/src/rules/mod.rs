@@ -124,11 +124,9 @@ pub fn how_to_set(inst: &Instance, value: &str) -> String {
         ConfigHint::Args => format!("add `--maxmemory {value}` to the container args"),
         ConfigHint::ConfLine { place } => format!("add `maxmemory {value}` to {place}"),
         ConfigHint::ValuesKey { key } => format!("set `{key}: {value}`"),
-        ConfigHint::OperatorField { field } => {
-            format!(
-                "set `{field}: {RECOMMENDED_PERCENT}` (operator >= v0.21.0) or put `maxmemory {value}` in the additional config ConfigMap"
-            )
-        }
+        ConfigHint::OperatorField { field } => format!(
+            "put `maxmemory {value}` in the `redis-additional.conf` key of the `additionalRedisConfig` ConfigMap (`{field}: {RECOMMENDED_PERCENT}` works only with the operator's `GenerateConfigInInitContainer` feature gate)"
+        ),
     }
 }
 

@@ -154,8 +154,7 @@ pub fn parse(text: &str) -> YamlFile {
     };
     let mut parser = Parser::new_from_str_with_options(text, options);
     let mut builder: Option<Builder> = None;
-    loop {
-        let Some(item) = parser.next_event() else { break };
+    while let Some(item) = parser.next_event() {
         let (event, gspan) = match item {
             Ok(ev) => ev,
             Err(e) => {

@@ -207,7 +207,9 @@ spec:
             inst.config_hint,
             ConfigHint::OperatorField { field: "spec.redisConfig.maxMemoryPercentOfLimit".into() }
         );
-        assert!(rules(&o).is_empty(), "{:#?}", o.findings);
+        // Only the feature-gate caveat, at info level, pointing at the percentage.
+        assert_eq!(rules(&o), ["redis-config-unresolved"], "{:#?}", o.findings);
+        assert_eq!(o.findings[0].severity, findings::Severity::Info);
     }
 
     #[test]
@@ -295,7 +297,7 @@ data:
         let inst = only(&o);
         assert!(matches!(inst.maxmemory, Maxmemory::PercentOfLimit(_)), "{:?}", inst.maxmemory);
         assert_eq!(inst.unresolved_config.len(), 1);
-        assert!(rules(&o).is_empty(), "{:#?}", o.findings);
+        assert_eq!(rules(&o), ["redis-config-unresolved"], "{:#?}", o.findings);
     }
 
     #[test]
@@ -373,7 +375,7 @@ spec:
         assert_eq!(follower.unresolved_config.len(), 1);
         assert_eq!(leader.role.role, Role::Sessions);
         assert_eq!(leader.ignored_rules, vec!["memory-request-below-limit".to_string()]);
-        assert!(rules(&o).is_empty(), "{:#?}", o.findings);
+        assert_eq!(rules(&o), ["redis-config-unresolved", "redis-config-unresolved"], "{:#?}", o.findings);
     }
 
     #[test]
