@@ -9,8 +9,9 @@ exactly TOTAL_FILES files with:
     multi-document, 40-120 lines), some with a redis_exporter or REDIS_URL (not Redis servers);
   - Redis StatefulSets (~5% of files) in several variants: good, no limit, limit without
     maxmemory, maxmemory == limit, low headroom, limit without request, ConfigMap redis.conf;
-  - bitnami/redis-style Helm charts (Chart.yaml + values.yaml with master/replica/
-    commonConfiguration; some nested under an umbrella `redis:` key, some `redis.enabled: false`)
+  - bitnami/redis-style Helm values (master/replica/commonConfiguration): stand-alone values
+    files for `helm install bitnami/redis -f`, and umbrella charts (Chart.yaml with a redis
+    dependency, values nested under `redis:`, some with `redis.enabled: false`)
     and non-Redis app charts (Chart.yaml, values.yaml, templates/*.yaml with Go templates);
   - redis.conf files with and without maxmemory, and nginx.conf look-alikes;
   - unrelated files: README.md, .py, .js, .json, .txt, docker-compose.yml, openapi.yaml,
@@ -236,8 +237,9 @@ def k8s_manifest(team):
 # ---------------------------------------------------------------- Redis StatefulSets
 REDIS_IMAGES = ["redis:7.2.5", "docker.io/library/redis:7.4-alpine", "redis:6.2.14",
                 "bitnami/redis:7.2.4-debian-12-r9", "valkey/valkey:8.0.1", "redis/redis-stack-server:7.2.0-v10"]
+# "limit-only": limits without a requests block (Kubernetes defaults the request to the limit).
 REDIS_VARIANTS = ["good", "no-limit", "no-maxmemory", "maxmemory-eq-limit", "low-headroom",
-                  "no-request", "configmap-good", "configmap-no-maxmemory"]
+                  "limit-only", "request-below-limit", "configmap-good", "configmap-no-maxmemory"]
 LIMITS_MI = [256, 512, 1024, 2048, 4096]
 
 
@@ -252,7 +254,7 @@ def redis_sts(team, variant):
     img = rng.choice(REDIS_IMAGES)
     policy = "noeviction" if "queue" in name else rng.choice(["allkeys-lru", "allkeys-lfu", "volatile-lru"])
     mm = {"good": lim * 8 // 10, "maxmemory-eq-limit": lim, "low-headroom": lim * 95 // 100,
-          "no-request": lim * 8 // 10}.get(variant)
+          "limit-only": lim * 8 // 10, "request-below-limit": lim * 8 // 10}.get(variant)
     args = ["--appendonly", "yes", "--maxmemory-policy", policy]
     if mm is not None:
         args = ["--maxmemory", f"{mm}mb"] + args
@@ -277,7 +279,9 @@ def redis_sts(team, variant):
     c += "          ports:\n            - name: redis\n              containerPort: 6379\n"
     if variant != "no-limit":
         c += "          resources:\n"
-        if variant != "no-request":
+        if variant == "request-below-limit":
+            c += f"            requests:\n              cpu: 100m\n              memory: {mi(lim // 2)}\n"
+        elif variant != "limit-only":
             c += f"            requests:\n              cpu: 100m\n              memory: {mi(lim)}\n"
         c += f"            limits:\n              memory: {mi(lim)}\n"
     else:
@@ -530,8 +534,10 @@ for i in range(n_charts_redis):
             vals = app_values(team, os.path.basename(d), False) + "redis:\n  enabled: true\n" + bitnami_values(variant, 2)
             write(f"{d}/values.yaml", vals, f"helm:{variant}")
     else:
-        write(f"{d}/Chart.yaml", chart_yaml(os.path.basename(d), [rng.choice(CHART_VERSIONS)]), "chart")
-        write(f"{d}/values.yaml", bitnami_values(variant), f"helm:{variant}")
+        # Values for `helm install bitnami/redis -f ...`: no Chart.yaml, chart version unknown.
+        vd = uniq(f"deploy/helm/{team}-{rng.choice(['cache', 'sessions', 'queue', 'store'])}")
+        fn = rng.choice(["values.yaml", f"values-{rng.choice(ENVS)}.yaml", "redis-values.yaml"])
+        write(f"{vd}/{fn}", bitnami_values(variant), f"helm:{variant}")
 
 for i in range(n_charts_app):
     team, _ = service_dir()

@@ -158,7 +158,7 @@ pub fn lint(inputs: &[Input], config: &Config) -> Outcome {
             continue;
         }
         for e in cm.entries.iter().filter(|e| e.is_redis_conf()) {
-            let anchor = e.map.span(0, e.text.lines().next().map_or(0, str::len));
+            let anchor = e.key_span;
             instances.push(standalone_conf::instance(
                 &e.path,
                 &format!("{}/{}", cm.name, e.key),
@@ -227,10 +227,18 @@ pub fn lint(inputs: &[Input], config: &Config) -> Outcome {
     }
 }
 
+/// The first config line that is not blank or a comment (else the first line).
 fn first_line_span(text: &str) -> Span {
-    let start = text.len() - text.trim_start().len();
-    let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
-    Span::new(start, end)
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let body = line.trim();
+        if !body.is_empty() && !body.starts_with('#') {
+            let start = offset + (line.len() - line.trim_start().len());
+            return Span::new(start, start + body.len());
+        }
+        offset += line.len();
+    }
+    Span::new(0, text.find('\n').unwrap_or(text.len()))
 }
 
 fn yamls_errors(y: &YamlSource, findings: &mut Vec<Finding>) {

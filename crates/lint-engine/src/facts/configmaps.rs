@@ -18,6 +18,8 @@ pub struct DataEntry {
     pub text: String,
     pub path: String,
     pub map: OffsetMap,
+    /// Span of the data key (`redis.conf:`), where findings about the whole entry point.
+    pub key_span: findings::Span,
 }
 
 impl DataEntry {
@@ -74,7 +76,13 @@ impl ConfigMapIndex {
                 let (Some(key), Some((text, map))) = (doc.str(k), embedded_text(obj.src, doc, v)) else {
                     continue;
                 };
-                entries.push(DataEntry { key: key.to_string(), text, path: obj.src.path.clone(), map });
+                entries.push(DataEntry {
+                    key: key.to_string(),
+                    text,
+                    path: obj.src.path.clone(),
+                    map,
+                    key_span: doc.span(k),
+                });
             }
         }
         let cm = ConfigMap {

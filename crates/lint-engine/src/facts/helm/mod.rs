@@ -62,7 +62,11 @@ pub fn blocks<'a>(src: &'a YamlSource, charts: &ChartIndex) -> Vec<ValuesBlock<'
         if !doc.is_map(root) || doc.get(root, "kind").is_some() {
             continue;
         }
-        let root_anchor = doc.entries(root).first().map_or_else(|| doc.span(root), |(k, _)| doc.span(*k));
+        // `architecture` decides which roles exist; otherwise the first key.
+        let root_anchor = doc
+            .get_entry(root, "architecture")
+            .or_else(|| doc.entries(root).first().copied())
+            .map_or_else(|| doc.span(root), |(k, _)| doc.span(k));
         // The values file of a Redis chart itself.
         let own = chart_here.and_then(|c| Chart::from_chart_name(&c.name).map(|k| (k, c.version)));
         if let Some(chart) = own.map(|(k, _)| k).or_else(|| detect(doc, root)) {
@@ -143,7 +147,10 @@ fn detect(doc: &Doc, node: NodeId) -> Option<Chart> {
         || (arch_ok && (has("master") || has("primary") || has("replica") || has("auth") || has("sentinel")))
         || role_has("master", &["resourcesPreset", "extraFlags", "configuration"])
         || role_has("primary", &["resourcesPreset", "extraFlags", "configuration"]);
-    if bitnami || (master && has("replica")) || (primary && has("replica")) {
+    // bitnami/redis <= 13.x spelling: `cluster.enabled`, `slave.*`, top-level `configmap`.
+    let old_bitnami = (master || role_has("slave", ROLE_KEYS))
+        && (has("configmap") || has("usePassword") || doc.path(node, &["cluster", "enabled"]).is_some());
+    if bitnami || old_bitnami || (master && has("replica")) || (primary && has("replica")) {
         let valkey = has("primary")
             || doc
                 .path(node, &["image", "repository"])
@@ -151,10 +158,21 @@ fn detect(doc: &Doc, node: NodeId) -> Option<Chart> {
                 .is_some_and(|r| r.contains("valkey"));
         return Some(if valkey { Chart::BitnamiValkey } else { Chart::BitnamiRedis });
     }
-    let ha_redis = doc
-        .get(node, "redis")
-        .is_some_and(|r| doc.get(r, "config").is_some() || doc.get(r, "customConfig").is_some());
-    if ha_redis && (has("sentinel") || has("haproxy") || has("hardAntiAffinity") || has("replicas")) {
+    // redis-ha: keys of its own (`hardAntiAffinity`, `haproxy`, `splitBrainDetection`,
+    // `sentinel.quorum`), or `redis.config`/`redis.customConfig` next to `replicas`/`sentinel`.
+    let redis = doc.get(node, "redis");
+    let ha_config = redis.is_some_and(|r| {
+        doc.get(r, "config").is_some()
+            || doc.get(r, "customConfig").is_some()
+            || doc.get(r, "masterGroupName").is_some()
+    });
+    let ha_keys = has("hardAntiAffinity")
+        || has("haproxy")
+        || has("splitBrainDetection")
+        || doc.path(node, &["sentinel", "quorum"]).is_some();
+    if redis.is_some_and(|r| doc.is_map(r))
+        && (ha_keys || (ha_config && (has("replicas") || has("sentinel"))))
+    {
         return Some(Chart::RedisHa);
     }
     None
