@@ -524,8 +524,9 @@ for i in range(n_redis):
 for i in range(n_charts_redis):
     team = rng.choice(TEAMS)
     variant = HELM_VARIANTS[i % 6]
-    d = uniq(f"charts/{team}-{rng.choice(['cache', 'sessions', 'queue', 'store'])}")
+    role_word = rng.choice(['cache', 'sessions', 'queue', 'store'])
     if variant.startswith("umbrella"):
+        d = uniq(f"charts/{team}-{role_word}")
         ver = rng.choice(CHART_VERSIONS)
         write(f"{d}/Chart.yaml", chart_yaml(os.path.basename(d), [ver]), "chart")
         if variant == "umbrella-disabled":
@@ -535,7 +536,7 @@ for i in range(n_charts_redis):
             write(f"{d}/values.yaml", vals, f"helm:{variant}")
     else:
         # Values for `helm install bitnami/redis -f ...`: no Chart.yaml, chart version unknown.
-        vd = uniq(f"deploy/helm/{team}-{rng.choice(['cache', 'sessions', 'queue', 'store'])}")
+        vd = uniq(f"deploy/helm/{team}-{role_word}")
         fn = rng.choice(["values.yaml", f"values-{rng.choice(ENVS)}.yaml", "redis-values.yaml"])
         write(f"{vd}/{fn}", bitnami_values(variant), f"helm:{variant}")
 

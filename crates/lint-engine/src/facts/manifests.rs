@@ -11,7 +11,7 @@ use super::{
     settings::{Assign, REDIS_DEFAULT_POLICY, settle},
 };
 use crate::{
-    redis_conf::{self, OffsetMap, Word, flags_in_script, redis_server_invocation},
+    redis_conf::{self, Invocation, OffsetMap, Word, flags_in_script, redis_server_invocation},
     source::{Object, embedded_text},
     yaml::{Doc, NodeId},
 };
@@ -198,7 +198,6 @@ fn config_reach(
     index: &ConfigMapIndex,
 ) -> Option<ConfigReach> {
     let doc = obj.doc;
-    let path = &obj.src.path;
     let command = words(doc, doc.get(container, "command"));
     let args = words(doc, doc.get(container, "args"));
     let files = mounted_files(doc, spec, container, index, obj.namespace());
@@ -206,65 +205,48 @@ fn config_reach(
         let node_text = doc.node_at(w.span).and_then(|n| embedded_text(obj.src, doc, n));
         node_text.map_or_else(|| OffsetMap::whole(w.span), |(_, m)| m)
     };
-    let mut assigns = Vec::new();
     let mut unresolved = Vec::new();
-    let mut hint = ConfigHint::Args;
-    let invocation = match redis_server_invocation(&command, &args, script_map) {
-        Some(inv) => inv,
+    // The invocation, and the file its flags are written in.
+    let (inv, flags_path, from_script) = match redis_server_invocation(&command, &args, script_map) {
+        Some(inv) => (inv, obj.src.path.clone(), false),
         None => {
-            // The command runs a script: look for it among mounted files.
+            // The command runs a script (e.g. Bitnami's start-master.sh) from a mounted ConfigMap.
             let script = command
                 .iter()
                 .chain(&args)
                 .find_map(|w| find_mounted(&files, &w.text).filter(|f| f.key.is_some()))?;
-            let entry = script.cm.and_then(|cm| script.key.as_deref().and_then(|k| cm.entry(k)));
-            match entry {
+            match script.cm.and_then(|cm| script.key.as_deref().and_then(|k| cm.entry(k))) {
                 Some(e) => {
                     let inv = flags_in_script(&e.text, &e.map);
-                    if inv.flags.is_empty()
-                        && inv.config_files.is_empty()
-                        && !e.text.contains("redis-server")
-                        && !e.text.contains("valkey-server")
-                    {
+                    let runs_server = e.text.contains("redis-server") || e.text.contains("valkey-server");
+                    if inv.flags.is_empty() && inv.config_files.is_empty() && !runs_server {
                         return None;
                     }
-                    for f in &inv.flags {
-                        if f.name != "include" {
-                            assigns.push(Assign::from_flag(f, &e.path));
-                        }
-                    }
-                    hint =
-                        ConfigHint::ConfLine { place: "the Redis config the start script includes".into() };
-                    // Scripts include config files by path; mounted redis.conf files count.
-                    let mut inv2 = inv.clone();
-                    inv2.flags.retain(|f| f.name == "include");
-                    for f in &inv2.flags {
-                        for p in &f.args {
-                            if let Some(m) = find_mounted(&files, p) {
-                                let mut a = Vec::new();
-                                read_conf(m, &mut a, &mut unresolved, &files, 0);
-                                assigns.splice(0..0, a);
-                            }
-                        }
-                    }
-                    inv
+                    (inv, e.path.clone(), true)
                 }
                 None => {
                     unresolved.push(format!(
                         "start script `{}` comes from ConfigMap `{}`, which is not in the scanned files",
                         script.path, script.cm_name
                     ));
-                    Default::default()
+                    (Invocation::default(), obj.src.path.clone(), true)
                 }
             }
         }
     };
-    let mut conf_assigns = Vec::new();
-    for cf in &invocation.config_files {
+    // Redis reads the config file first, then each option in order; `include` pulls a file in
+    // at its place (src/server.c main, src/config.c).
+    let mut assigns = Vec::new();
+    let mut hint = if from_script {
+        ConfigHint::ConfLine { place: "the Redis config the start script includes".into() }
+    } else {
+        ConfigHint::Args
+    };
+    for cf in &inv.config_files {
         if cf.dynamic || cf.text.contains('$') {
             unresolved.push(format!("config file path `{}` is set from a variable", cf.text));
         } else if let Some(m) = find_mounted(&files, &cf.text) {
-            read_conf(m, &mut conf_assigns, &mut unresolved, &files, 0);
+            read_conf(m, &mut assigns, &mut unresolved, &files, 0);
             hint = ConfigHint::ConfLine { place: format!("`{}`", cf.text) };
         } else {
             unresolved.push(format!(
@@ -273,19 +255,15 @@ fn config_reach(
             ));
         }
     }
-    // Include flags on the command line.
-    for f in invocation.flags.iter().filter(|f| f.name == "include") {
-        for p in &f.args {
-            if let Some(m) = find_mounted(&files, p) {
-                read_conf(m, &mut conf_assigns, &mut unresolved, &files, 0);
-            }
+    for f in &inv.flags {
+        if f.name != "include" {
+            assigns.push(Assign::from_flag(f, &flags_path));
+            continue;
         }
-    }
-    conf_assigns.append(&mut assigns);
-    let mut assigns = conf_assigns;
-    if !matches!(hint, ConfigHint::ConfLine { .. }) {
-        for f in invocation.flags.iter().filter(|f| f.name != "include") {
-            assigns.push(Assign::from_flag(f, path));
+        for p in f.args.iter().filter(|p| !p.contains('$')) {
+            if let Some(m) = find_mounted(&files, p) {
+                read_conf(m, &mut assigns, &mut unresolved, &files, 0);
+            }
         }
     }
     // Bitnami images append REDIS_EXTRA_FLAGS / VALKEY_EXTRA_FLAGS to the server command line.
@@ -296,15 +274,15 @@ fn config_reach(
                 && let Some(v) = doc.get(*e, "value")
                 && let Some((text, map)) = embedded_text(obj.src, doc, v)
             {
-                {
-                    {
-                        let inv = flags_in_script(&format!("redis-server {text}"), &OffsetMap::shifted(0));
-                        for f in inv.flags {
-                            let span =
-                                map.span(f.span.start.saturating_sub(13), f.span.end.saturating_sub(13));
-                            assigns.push(Assign { span, ..Assign::from_flag(&f, path) });
-                        }
-                    }
+                // Parse as if after `redis-server `, then map back into the value.
+                const PREFIX: &str = "redis-server ";
+                let inv = flags_in_script(&format!("{PREFIX}{text}"), &OffsetMap::shifted(0));
+                for f in inv.flags {
+                    let span = map.span(
+                        f.span.start.saturating_sub(PREFIX.len()),
+                        f.span.end.saturating_sub(PREFIX.len()),
+                    );
+                    assigns.push(Assign { span, ..Assign::from_flag(&f, &obj.src.path) });
                 }
             }
         }

@@ -144,7 +144,7 @@ pub fn flags_in_script(script: &str, map: &OffsetMap) -> Invocation {
                 continue;
             }
             if let Some(rest) = w.text.strip_prefix("--")
-                && rest.to_ascii_lowercase().starts_with("maxmemory")
+                && is_loose_flag(rest)
                 && !inv.flags.iter().any(|f| {
                     f.span.start <= map.offset(w.span.start) && map.offset(w.span.start) <= f.span.end
                 })
@@ -169,6 +169,13 @@ pub fn flags_in_script(script: &str, map: &OffsetMap) -> Invocation {
 enum Token {
     Word(Word),
     Op,
+}
+
+/// Flags picked up anywhere in a script, not only right after `redis-server`: scripts often
+/// build an argument array first (`ARGS+=("--include" "/etc/redis.conf")`).
+fn is_loose_flag(rest: &str) -> bool {
+    let name = rest.split_ascii_whitespace().next().unwrap_or("").to_ascii_lowercase();
+    name.starts_with("maxmemory") || name == "include"
 }
 
 /// A loose POSIX-shell lexer: words (quotes removed, `$` noted) and control operators.
