@@ -15,7 +15,7 @@ pub enum InputKind {
 
 /// File-name table: (globs matched against the file name, kind).
 const BY_NAME: &[(&[&str], InputKind)] = &[
-    (&["Chart.yaml", "Chart.yml"], InputKind::ChartYaml),
+    (&["Chart.yaml", "Chart.yml", "Chart.lock"], InputKind::ChartYaml),
     (&["*.yaml", "*.yml"], InputKind::Yaml),
     (&["*.conf", "redis.conf*", "valkey.conf*"], InputKind::RedisConf),
 ];

@@ -51,10 +51,12 @@ impl ChartInfo {
     }
 }
 
-/// Chart.yaml files by directory.
+/// Chart.yaml files by directory, with the versions Chart.lock pins.
 #[derive(Debug, Default)]
 pub struct ChartIndex {
     by_dir: HashMap<String, ChartInfo>,
+    /// dir -> (dependency name, locked version) from Chart.lock.
+    locked: HashMap<String, Vec<(String, Version)>>,
 }
 
 fn dir_of(path: &str) -> &str {
@@ -65,6 +67,18 @@ impl ChartIndex {
     pub fn add(&mut self, src: &YamlSource) {
         let Some(doc) = src.yaml.docs.first() else { return };
         let Some(root) = doc.root() else { return };
+        if src.path.ends_with("Chart.lock") {
+            // Chart.lock records the exact version `helm dependency update` resolved.
+            let mut pins = Vec::new();
+            for d in doc.get(root, "dependencies").map(|d| doc.items(d).to_vec()).unwrap_or_default() {
+                let g = |k: &str| doc.get(d, k).and_then(|n| doc.non_null_str(n));
+                if let (Some(name), Some(v)) = (g("name"), g("version").and_then(Version::lowest_in)) {
+                    pins.push((name.to_string(), v));
+                }
+            }
+            self.locked.insert(dir_of(&src.path).to_string(), pins);
+            return;
+        }
         let s = |k: &str| doc.get(root, k).and_then(|n| doc.non_null_str(n)).map(str::to_string);
         let Some(name) = s("name") else { return };
         let mut dependencies = Vec::new();
@@ -85,9 +99,19 @@ impl ChartIndex {
         self.by_dir.insert(dir_of(&src.path).to_string(), info);
     }
 
-    /// The chart a values file at `path` belongs to (Chart.yaml in the same directory).
-    pub fn for_values(&self, path: &str) -> Option<&ChartInfo> {
-        self.by_dir.get(dir_of(path))
+    /// The chart a values file at `path` belongs to (Chart.yaml in the same directory), with
+    /// dependency versions replaced by the ones Chart.lock pins.
+    pub fn for_values(&self, path: &str) -> Option<ChartInfo> {
+        let dir = dir_of(path);
+        let mut info = self.by_dir.get(dir)?.clone();
+        if let Some(pins) = self.locked.get(dir) {
+            for dep in &mut info.dependencies {
+                if let Some((_, v)) = pins.iter().find(|(n, _)| *n == dep.name) {
+                    dep.version = Some(*v);
+                }
+            }
+        }
+        Some(info)
     }
 }
 

@@ -57,6 +57,7 @@ pub struct ValuesBlock<'a> {
 pub fn blocks<'a>(src: &'a YamlSource, charts: &ChartIndex) -> Vec<ValuesBlock<'a>> {
     let mut out = Vec::new();
     let chart_here = charts.for_values(&src.path);
+    let chart_here = chart_here.as_ref();
     for doc in &src.yaml.docs {
         let Some(root) = doc.root() else { continue };
         if !doc.is_map(root) || doc.get(root, "kind").is_some() {
