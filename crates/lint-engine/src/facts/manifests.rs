@@ -16,9 +16,6 @@ use crate::{
     yaml::{Doc, NodeId},
 };
 
-/// Annotation that states the role of a Redis workload (`cache`, `queue`, `sessions`).
-pub const ROLE_ANNOTATION: &str = "redis-audit.io/role";
-
 /// Path from the object to its pod spec, by kind.
 fn pod_spec(obj: &Object<'_>) -> Option<NodeId> {
     let d = obj.doc;
@@ -324,29 +321,10 @@ pub fn extract(obj: &Object<'_>, index: &ConfigMapIndex, bad: &mut Vec<BadValue>
         let (limit, request, limit_origin) =
             memory_resources(&obj.src.path, doc, doc.get(c, "resources"), bad);
         let (maxmemory, policy) = settle(&reach.assigns, &reach.unresolved, REDIS_DEFAULT_POLICY);
-        let mut names = vec![obj.name().to_string(), cname.to_string()];
-        for key in [
-            "app.kubernetes.io/name",
-            "app.kubernetes.io/instance",
-            "app.kubernetes.io/component",
-            "app.kubernetes.io/part-of",
-            "app",
-            "release",
-            "component",
-        ] {
-            if let Some(v) = obj.label(key) {
-                names.push(v.to_string());
-            }
-        }
-        let explicit_role = obj.annotation(ROLE_ANNOTATION).or_else(|| {
-            template_meta
-                .and_then(|m| doc.path(m, &["annotations", ROLE_ANNOTATION]))
-                .and_then(|n| doc.str(n))
-        });
-        let role = match explicit_role.and_then(role::parse_role) {
-            Some(r) => role::RoleInfo { role: r, evidence: format!("annotation `{ROLE_ANNOTATION}`") },
-            None => role::from_names(&names),
-        };
+        let template_role = template_meta
+            .and_then(|m| doc.path(m, &["annotations", role::ROLE_ANNOTATION]))
+            .and_then(|n| doc.str(n));
+        let (names, role) = role::of_object(obj, &[cname], template_role);
         let anchor = doc.get(c, "name").map_or_else(|| doc.span(c), |n| doc.span(n));
         let workload = obj.name().to_string();
         out.push(Instance {

@@ -66,6 +66,38 @@ const TOKENS: &[(&str, Role)] = &[
     ("sessions", Role::Sessions),
 ];
 
+/// Annotation that states the role of a Redis workload or CR (`cache`, `queue`, `sessions`).
+pub const ROLE_ANNOTATION: &str = "redis-audit.io/role";
+
+/// Labels whose values name what a workload is for.
+pub const NAME_LABELS: &[&str] = &[
+    "app.kubernetes.io/name",
+    "app.kubernetes.io/instance",
+    "app.kubernetes.io/component",
+    "app.kubernetes.io/part-of",
+    "app",
+    "release",
+    "component",
+];
+
+/// Names (object name, `extra`, label values) and role of a Kubernetes object: the role
+/// annotation on the object (or `annotation_fallback`, e.g. the pod template's) wins over names.
+pub fn of_object(
+    obj: &crate::source::Object<'_>,
+    extra: &[&str],
+    annotation_fallback: Option<&str>,
+) -> (Vec<String>, RoleInfo) {
+    let mut names = vec![obj.name().to_string()];
+    names.extend(extra.iter().map(|s| s.to_string()));
+    names.extend(NAME_LABELS.iter().filter_map(|key| obj.label(key)).map(str::to_string));
+    let explicit = obj.annotation(ROLE_ANNOTATION).or(annotation_fallback).and_then(parse_role);
+    let role = match explicit {
+        Some(role) => RoleInfo { role, evidence: format!("annotation `{ROLE_ANNOTATION}`") },
+        None => from_names(&names),
+    };
+    (names, role)
+}
+
 /// Parses a role written by a user (annotation, config file).
 pub fn parse_role(s: &str) -> Option<Role> {
     match s.trim().to_ascii_lowercase().as_str() {

@@ -15,10 +15,7 @@ pub fn check(inst: &Instance, sink: &mut Sink) {
                 inst.display
             );
             let (path, span) = (m.path.clone(), m.span);
-            let f = sink.at(&path, span, message);
-            *f = f
-                .clone()
-                .with_related(findings::Location::file(&limit.path, limit.span), "memory limit set here");
+            sink.at_with_limit(&path, span, message);
         }
         Maxmemory::PercentOfLimit(p) if p.value >= 100 => {
             let (path, span) = (p.path.clone(), p.span);

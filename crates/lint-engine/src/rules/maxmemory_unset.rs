@@ -25,7 +25,9 @@ pub fn check(inst: &Instance, sink: &mut Sink) {
         );
         return;
     }
-    let Some(limit) = &inst.limit else { return };
+    if inst.limit.is_none() {
+        return;
+    }
     let value = recommended(inst, zero.map(|m| m.raw.as_str())).unwrap_or_default();
     let message = format!(
         "{} has a memory limit of {} but {what}: Redis will grow past the limit and be OOM-killed instead of evicting or rejecting writes; {} (80% of the limit: {HEADROOM_WHY}).",
@@ -34,9 +36,5 @@ pub fn check(inst: &Instance, sink: &mut Sink) {
         how_to_set(inst, &value),
     );
     let (path, span) = zero.map_or((inst.path.clone(), inst.anchor), |m| (m.path.clone(), m.span));
-    let related = (limit.path.clone(), limit.span);
-    let f = sink.at(&path, span, message);
-    if related != (path, span) {
-        *f = f.clone().with_related(findings::Location::file(related.0, related.1), "memory limit set here");
-    }
+    sink.at_with_limit(&path, span, message);
 }

@@ -74,6 +74,21 @@ impl<'a> Sink<'a> {
         &mut self.findings[last]
     }
 
+    /// A finding at `path`/`span` that also points at the memory limit it is compared with
+    /// (when the limit is written somewhere else).
+    pub fn at_with_limit(&mut self, path: &str, span: Span, message: String) {
+        let limit = self.inst.limit.as_ref().map(|l| (l.path.clone(), l.span));
+        let f = self.at(path, span, message);
+        if let Some((limit_path, limit_span)) = limit
+            && (limit_path.as_str(), limit_span) != (path, span)
+        {
+            f.related.push(findings::Related {
+                location: Location::file(limit_path, limit_span),
+                message: "memory limit set here".into(),
+            });
+        }
+    }
+
     /// A finding at the instance's anchor.
     pub fn here(&mut self, message: String) -> &mut Finding {
         let (path, span) = (self.inst.path.clone(), self.inst.anchor);

@@ -13,9 +13,8 @@ mod spotahome;
 use super::{
     Bytes, ConfigHint, Instance, InstanceKind, LimitOrigin, Maxmemory, Policy,
     configmaps::ConfigMapIndex,
-    manifests::{self, BadValue, ROLE_ANNOTATION},
-    memory_resources,
-    role::{self, RoleInfo},
+    manifests::{self, BadValue},
+    memory_resources, role,
     settings::Assign,
 };
 use crate::{
@@ -39,17 +38,6 @@ pub fn extract(
     }
 }
 
-/// Labels whose values role inference looks at (the same keys as for workload manifests).
-const NAME_LABELS: &[&str] = &[
-    "app.kubernetes.io/name",
-    "app.kubernetes.io/instance",
-    "app.kubernetes.io/component",
-    "app.kubernetes.io/part-of",
-    "app",
-    "release",
-    "component",
-];
-
 /// What one Redis role of a CR is, apart from what every role of the CR shares.
 struct RedisNode {
     /// `leader`/`follower` for clustered CRs.
@@ -66,12 +54,7 @@ struct RedisNode {
 
 fn instance(obj: &Object<'_>, node: RedisNode) -> Instance {
     let (kind, name) = (obj.kind(), obj.name());
-    let mut names = vec![name.to_string()];
-    names.extend(NAME_LABELS.iter().filter_map(|key| obj.label(key)).map(str::to_string));
-    let role = match obj.annotation(ROLE_ANNOTATION).and_then(role::parse_role) {
-        Some(r) => RoleInfo { role: r, evidence: format!("annotation `{ROLE_ANNOTATION}`") },
-        None => role::from_names(&names),
-    };
+    let (names, role) = role::of_object(obj, &[], None);
     let (identity, display) = match node.role {
         Some(r) => (format!("{kind}/{name}/{r}"), format!("{kind} `{name}` {r}")),
         None => (format!("{kind}/{name}"), format!("{kind} `{name}`")),
