@@ -46,12 +46,26 @@ if [[ ! -x /usr/bin/time ]]; then
     [[ -x /usr/bin/time ]] || { echo "error: /usr/bin/time (GNU time) is required" >&2; exit 2; }
 fi
 
-if [[ -z "${REDIS_AUDIT_BIN:-}" && ! -x "$bin" ]]; then
+# Source of the binary, recorded in RESULTS.md: HEAD at the start of the run (+ dirty flag).
+commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+if [[ -n "$(git status --porcelain -- crates plugin Cargo.toml Cargo.lock 2>/dev/null)" ]]; then
+    commit="$commit + uncommitted changes in crates/ or plugin/"
+fi
+if [[ -z "${REDIS_AUDIT_BIN:-}" ]]; then
+    # Always (re)build so the figures are for the current sources; cargo is a no-op when fresh.
     say "building redis-audit (cargo build --release -p redis-audit)"
-    cargo build --release -p redis-audit >&2
+    if ! cargo build --release -p redis-audit >&2; then
+        [[ -x "$bin" ]] || { echo "error: build failed and $bin does not exist" >&2; exit 2; }
+        echo "warning: build failed; timing the existing (possibly stale) $bin" >&2
+        commit="unknown (build failed; stale binary)"
+    fi
+    bin_note="built from $commit"
+else
+    bin_note="given by REDIS_AUDIT_BIN; working tree at $commit when run"
 fi
 [[ -x "$bin" ]] || { echo "error: $bin not found or not executable" >&2; exit 2; }
 bin="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"
+echo "redis-audit: $bin ($("$bin" --version 2>/dev/null), $bin_note)"
 
 pin=()
 ncpu="$(nproc)"
@@ -105,6 +119,7 @@ timed() {
     end="$(date +%s.%N)"
     t_wall="$(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.3f", b-a}')"
     t_rss_kib="$(awk -F': ' '/Maximum resident set size/ {print $2}' "$prefix.time")"
+    t_cpu="$(awk -F': ' '/Percent of CPU this job got/ {print $2}' "$prefix.time")"
     if grep -q 'Command terminated by signal' "$prefix.time"; then
         t_rc="signal: $(grep 'Command terminated by signal' "$prefix.time")"
     fi
@@ -115,12 +130,13 @@ rate() { awk -v n="$1" -v s="$2" 'BEGIN {printf "%.0f", (s > 0 ? n/s : 0)}'; }
 # ------------------------------------------------------------------ 3a. redis-audit
 ra_cmd=("$bin" lint "$tree" --format json -o /dev/null --fail-on never)
 say "redis-audit: $runs timed runs: ${pin[*]} ${ra_cmd[*]}"
-ra_walls=(); ra_rss=0; ra_rcs=()
+ra_walls=(); ra_rss=0; ra_rcs=(); ra_cpus=()
 for i in $(seq 1 "$runs"); do
     timed "$work/redis-audit.run$i" "${ra_cmd[@]}"
     ra_walls+=("$t_wall"); ra_rcs+=("$t_rc")
     (( t_rss_kib > ra_rss )) && ra_rss="$t_rss_kib"
-    echo "  run $i: ${t_wall}s, max RSS $(mib "$t_rss_kib") MiB, exit $t_rc"
+    echo "  run $i: ${t_wall}s, max RSS $(mib "$t_rss_kib") MiB, CPU $t_cpu, exit $t_rc"
+    ra_cpus+=("$t_cpu")
     if [[ "$t_rc" != 0 ]]; then
         echo "  redis-audit failed; stderr:" >&2; tail -n 20 "$work/redis-audit.run$i.stderr" >&2
     fi
@@ -142,7 +158,7 @@ PY
 echo "$ra_summary"
 
 # ------------------------------------------------------------------ 3b. checkov
-ck_files="$files"; ck_wall=""; ck_rss=0; ck_note="whole tree"; ck_summary=""
+ck_files="$files"; ck_wall=""; ck_rss=0; ck_cpu=""; ck_note="whole tree"; ck_summary=""
 if [[ -z "${SKIP_CHECKOV:-}" ]]; then
     ck_dir="$tree"
     if [[ -n "${CHECKOV_SUBSET:-}" ]]; then
@@ -174,8 +190,8 @@ PY
             -o json --output-file-path "$work/checkov-out" --skip-download --skip-results-upload --soft-fail)
     say "checkov (once): ${pin[*]} ${ck_cmd[*]}"
     timed "$work/checkov" "${ck_cmd[@]}"
-    ck_wall="$t_wall"; ck_rss="$t_rss_kib"
-    echo "  checkov: ${ck_wall}s, max RSS $(mib "$ck_rss") MiB, exit $t_rc"
+    ck_wall="$t_wall"; ck_rss="$t_rss_kib"; ck_cpu="$t_cpu"
+    echo "  checkov: ${ck_wall}s, max RSS $(mib "$ck_rss") MiB, CPU $ck_cpu, exit $t_rc"
     if [[ "$t_rc" != 0 ]]; then
         echo "  checkov exited $t_rc; stderr tail:" >&2; tail -n 20 "$work/checkov.stderr" >&2
     fi
@@ -212,7 +228,7 @@ table="$(
 )"
 verdict="$(
     echo "files = every file in the tree (the same number for both tools: each walks all of it; redis-audit reads only the YAML/.conf names it knows)."
-    echo "redis-audit wall = median of $runs runs (${ra_walls[*]} s); checkov: 1 run; $cores_note; page cache warm."
+    echo "redis-audit wall = median of $runs runs (${ra_walls[*]} s; CPU ${ra_cpus[*]}); checkov: 1 run${ck_cpu:+ (CPU $ck_cpu)}; $cores_note; page cache warm."
     echo "ratio redis-audit/checkov files/s: $ratio$( [[ "$ratio" == n/a ]] || echo x)"
     echo "target >= 5,000 files/s on 2 cores: $pass_speed ($ra_fps files/s on $( [[ ${#pin[@]} -gt 0 ]] && echo 2 || echo "$ncpu") CPUs)"
     echo "target >= 50x checkov: $pass_ratio (ratio ${ratio})"
@@ -227,10 +243,6 @@ echo "$verdict"
 
 # ------------------------------------------------------------------ 5. RESULTS.md
 if [[ -z "${BENCH_NO_RECORD:-}" ]]; then
-    commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
-    if [[ -n "$(git status --porcelain -- crates plugin Cargo.toml Cargo.lock 2>/dev/null)" ]]; then
-        commit="$commit + uncommitted changes"
-    fi
     [[ -f "$results" ]] || printf '# Benchmark results\n\nAppended by `bench/lint-vs-checkov.sh`, newest last.\n' >"$results"
     {
         echo
@@ -241,7 +253,7 @@ if [[ -z "${BENCH_NO_RECORD:-}" ]]; then
         echo '  ```'
         free -g | sed 's/^/  /'
         echo '  ```'
-        echo "- $(rustc --version 2>/dev/null || echo 'rustc: not found'); redis-audit at $commit; binary \`${bin#"$repo"/}\`"
+        echo "- $(rustc --version 2>/dev/null || echo 'rustc: not found'); binary \`${bin#"$repo"/}\` ($("$bin" --version 2>/dev/null), $bin_note)"
         [[ -z "${SKIP_CHECKOV:-}" ]] && echo "- checkov $checkov_version (PyPI, venv); $helm_note"
         echo "- tree: $files files, $bytes bytes, seed $seed (\`bench/gen_tree.py\`); $(echo "$gen_out" | tail -n1)"
         echo "- commands ($cores_note):"

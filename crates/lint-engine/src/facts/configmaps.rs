@@ -38,6 +38,8 @@ impl DataEntry {
 pub struct ConfigMap {
     pub name: String,
     pub namespace: Option<String>,
+    /// File the ConfigMap is defined in.
+    pub path: String,
     pub entries: Vec<DataEntry>,
 }
 
@@ -88,22 +90,32 @@ impl ConfigMapIndex {
         let cm = ConfigMap {
             name: obj.name().to_string(),
             namespace: obj.namespace().map(str::to_string),
+            path: obj.src.path.clone(),
             entries,
         };
         self.by_name.entry(cm.name.clone()).or_default().push(cm);
     }
 
-    /// The ConfigMap `name` as seen from `namespace`: same namespace first, then one without a
-    /// namespace (as in `helm template` output), then any.
-    pub fn get(&self, name: &str, namespace: Option<&str>) -> Option<&ConfigMap> {
+    /// The ConfigMap `name` as seen from a consumer in `namespace` defined in file `near`.
+    ///
+    /// Repositories often hold several copies of the same objects (one directory per cluster or
+    /// environment), so among ConfigMaps of that name in a compatible namespace (the same, or
+    /// unset as in `helm template` output) the one in the same file wins, then the one whose
+    /// directory is closest to the consumer's.
+    pub fn get(&self, name: &str, namespace: Option<&str>, near: &str) -> Option<&ConfigMap> {
         if let Ok(mut used) = self.used.lock() {
             used.insert(name.to_string());
         }
-        let all = self.by_name.get(name)?;
-        all.iter()
-            .find(|c| c.namespace.as_deref() == namespace)
-            .or_else(|| all.iter().find(|c| c.namespace.is_none()))
-            .or_else(|| all.first())
+        let compatible = |c: &&ConfigMap| {
+            namespace.is_none() || c.namespace.is_none() || c.namespace.as_deref() == namespace
+        };
+        // max_by_key keeps the last maximum; reversing keeps the first in scan order on ties.
+        self.by_name
+            .get(name)?
+            .iter()
+            .rev()
+            .filter(compatible)
+            .max_by_key(|c| (c.path == near, shared_dirs(&c.path, near), c.namespace.as_deref() == namespace))
     }
 
     /// Whether an extractor looked this ConfigMap up (mounted it, referenced it).
@@ -114,4 +126,10 @@ impl ConfigMapIndex {
     pub fn all(&self) -> impl Iterator<Item = &ConfigMap> {
         self.by_name.values().flatten()
     }
+}
+
+/// Number of leading directory components two paths share.
+fn shared_dirs(a: &str, b: &str) -> usize {
+    let (da, db) = (a.rsplit_once('/').map_or("", |d| d.0), b.rsplit_once('/').map_or("", |d| d.0));
+    da.split('/').zip(db.split('/')).take_while(|(x, y)| x == y).count()
 }

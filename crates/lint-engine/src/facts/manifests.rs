@@ -80,6 +80,7 @@ fn mounted_files<'c>(
     container: NodeId,
     index: &'c ConfigMapIndex,
     ns: Option<&str>,
+    near: &str,
 ) -> Vec<MountedFile<'c>> {
     let mut out = Vec::new();
     let volumes = doc.get(spec, "volumes").map(|v| doc.items(v).to_vec()).unwrap_or_default();
@@ -102,7 +103,7 @@ fn mounted_files<'c>(
         }
         for cm_node in cms {
             let Some(cm_name) = doc.get(cm_node, "name").and_then(|n| doc.str(n)) else { continue };
-            let cm = index.get(cm_name, ns);
+            let cm = index.get(cm_name, ns, near);
             // key -> relative path inside the volume
             let mut files: Vec<(String, String)> = Vec::new();
             if let Some(items) = doc.get(cm_node, "items") {
@@ -197,7 +198,7 @@ fn config_reach(
     let doc = obj.doc;
     let command = words(doc, doc.get(container, "command"));
     let args = words(doc, doc.get(container, "args"));
-    let files = mounted_files(doc, spec, container, index, obj.namespace());
+    let files = mounted_files(doc, spec, container, index, obj.namespace(), &obj.src.path);
     let script_map = |w: &Word| {
         let node_text = doc.node_at(w.span).and_then(|n| embedded_text(obj.src, doc, n));
         node_text.map_or_else(|| OffsetMap::whole(w.span), |(_, m)| m)

@@ -131,7 +131,7 @@ pub fn extract(
         let mut unresolved = Vec::new();
         let role_conf_key = format!("{}.conf", if role_key == "slave" { "replica" } else { role_key });
         if let Some(name) = existing_cm {
-            match configmaps.get(name, None) {
+            match configmaps.get(name, None, path) {
                 Some(cm) => {
                     for (key, target) in
                         [("redis.conf", &mut common_assigns), (role_conf_key.as_str(), &mut role_assigns)]

@@ -72,7 +72,8 @@ pub fn blocks<'a>(src: &'a YamlSource, charts: &ChartIndex) -> Vec<ValuesBlock<'
         let own = chart_here.and_then(|c| Chart::from_chart_name(&c.name).map(|k| (k, c.version)));
         if let Some(chart) = own.map(|(k, _)| k).or_else(|| detect(doc, root)) {
             let version = own.and_then(|(_, v)| v);
-            let names = override_names(doc, root);
+            let mut names = override_names(doc, root);
+            names.extend(chart_here.map(|c| c.name.clone()));
             out.push(ValuesBlock {
                 src,
                 doc,
@@ -97,8 +98,11 @@ pub fn blocks<'a>(src: &'a YamlSource, charts: &ChartIndex) -> Vec<ValuesBlock<'
             let dep = chart_here.and_then(|c| c.dependency(key));
             let chart = dep.and_then(|d| Chart::from_chart_name(&d.name)).or_else(|| detect(doc, v));
             let Some(chart) = chart else { continue };
+            // The subchart key (often an alias), its overrides, and the parent chart's name
+            // (`orders-queue` says what its Redis is for).
             let mut names = vec![key.to_string()];
             names.extend(override_names(doc, v));
+            names.extend(chart_here.map(|c| c.name.clone()));
             out.push(ValuesBlock {
                 src,
                 doc,

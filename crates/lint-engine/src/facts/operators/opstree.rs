@@ -133,7 +133,7 @@ fn redis_node(
         doc.get(c, "additionalRedisConfig").and_then(|n| doc.non_null_str(n)).map(|name| (name, at))
     });
     if let Some((name, at)) = cm_name {
-        match configmaps.get(name, obj.namespace()) {
+        match configmaps.get(name, obj.namespace(), &obj.src.path) {
             // Without the key the file is absent and the operator skips the `include`.
             Some(cm) => {
                 if let Some(entry) = cm.entry(ADDITIONAL_KEY) {
