@@ -207,3 +207,17 @@ fn output_file_and_color() {
     let o = bin().current_dir(repo()).args(["lint", "testdata/examples"]).output().unwrap();
     assert!(!stdout(&o).contains('\u{1b}'), "no colour when not a terminal / NO_COLOR");
 }
+
+#[test]
+fn helm_templates_are_skipped_with_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "chart/templates/sts.yaml",
+        "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: {{ .Release.Name }}\n",
+    );
+    let o = bin().args(["lint", "--format", "json"]).arg(dir.path()).output().unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    assert!(rules_of(&o).is_empty(), "a template is not a parse error");
+    assert!(stdout(&o).contains("1 Helm template files were not linted"), "{}", stdout(&o));
+}

@@ -53,7 +53,6 @@ pub struct Outcome {
     pub files_scanned: usize,
     pub notes: Vec<String>,
     pub suppressed: usize,
-    pub baselined: usize,
     /// Every Redis found, for `--explain-facts` style debugging and tests.
     pub instances: Vec<Instance>,
 }
@@ -62,6 +61,7 @@ enum Parsed {
     Yaml(YamlSource),
     Chart(YamlSource),
     Conf { path: String, text: Arc<str> },
+    HelmTemplate,
     Skipped,
 }
 
@@ -87,7 +87,8 @@ fn parse_input(input: &Input) -> Parsed {
             text: input.text.clone(),
         }),
         Some(InputKind::RedisConf) => Parsed::Conf { path: input.path.clone(), text: input.text.clone() },
-        Some(InputKind::HelmTemplate) | None => Parsed::Skipped,
+        Some(InputKind::HelmTemplate) => Parsed::HelmTemplate,
+        None => Parsed::Skipped,
     }
 }
 
@@ -124,10 +125,16 @@ pub fn lint(inputs: &[Input], config: &Config) -> Outcome {
                 yamls_errors(&c, &mut findings);
             }
             Parsed::Conf { path, text } => confs.push((path, text)),
-            Parsed::Skipped => templates += 1,
+            Parsed::HelmTemplate => templates += 1,
+            Parsed::Skipped => {}
         }
     }
-    let _ = templates;
+    let mut notes = Vec::new();
+    if templates > 0 {
+        notes.push(format!(
+            "{templates} Helm template files were not linted (Go templates are not YAML); lint the rendered chart: `helm template <release> <chart> | redis-audit lint -`"
+        ));
+    }
     for y in &yamls {
         yamls_errors(y, &mut findings);
     }
@@ -216,15 +223,7 @@ pub fn lint(inputs: &[Input], config: &Config) -> Outcome {
             }
         }
     }
-    Outcome {
-        findings,
-        sources,
-        files_scanned: inputs.len(),
-        notes: Vec::new(),
-        suppressed,
-        baselined: 0,
-        instances,
-    }
+    Outcome { findings, sources, files_scanned: inputs.len(), notes, suppressed, instances }
 }
 
 /// The first config line that is not blank or a comment (else the first line).
