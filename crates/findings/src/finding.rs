@@ -31,6 +31,8 @@ pub enum Location {
     Pod { namespace: String, pod: String, container: Option<String> },
     /// A key in a live Redis.
     Key { target: String, db: u32, key: String },
+    /// A live Redis server reached directly (a URL or socket, password removed).
+    Server { target: String },
 }
 
 impl Location {
@@ -83,6 +85,7 @@ impl Finding {
                 format!("{namespace}/{pod}/{}", container.as_deref().unwrap_or(""))
             }
             Location::Key { target, db, key } => format!("{target}/{db}/{key}"),
+            Location::Server { target } => target.clone(),
         };
         Finding {
             rule: rule.to_string(),

@@ -84,6 +84,7 @@ struct Position {
 enum Target<'a> {
     Pod { namespace: &'a str, pod: &'a str, container: Option<&'a str> },
     Key { target: &'a str, db: u32, key: &'a str },
+    Server { target: &'a str },
 }
 
 pub(crate) fn render(
@@ -139,6 +140,9 @@ fn place<'a>(location: &'a Location, positions: &mut Positions<'_>) -> Place<'a>
         },
         Location::Key { target, db, key } => {
             Place { path: None, start: None, end: None, target: Some(Target::Key { target, db: *db, key }) }
+        }
+        Location::Server { target } => {
+            Place { path: None, start: None, end: None, target: Some(Target::Server { target }) }
         }
     }
 }

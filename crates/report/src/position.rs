@@ -96,6 +96,7 @@ pub(crate) fn describe_target(location: &Location) -> String {
         }
         Location::Pod { namespace, pod, container: None } => format!("{namespace}/{pod}"),
         Location::Key { target, db, key } => format!("{target} db {db} key {key:?}"),
+        Location::Server { target } => target.clone(),
     }
 }
 

@@ -320,6 +320,14 @@ fn location<'a>(location: &Location, positions: &mut Positions<'_>) -> SarifLoca
             let fqn = format!("{target}/{db}/{key}");
             (None, vec![LogicalLocation { name: key.clone(), fully_qualified_name: fqn, kind: "resource" }])
         }
+        Location::Server { target } => (
+            None,
+            vec![LogicalLocation {
+                name: target.clone(),
+                fully_qualified_name: target.clone(),
+                kind: "resource",
+            }],
+        ),
     };
     SarifLocation { id: None, physical_location: physical, logical_locations: logical, message: None }
 }

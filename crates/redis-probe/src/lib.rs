@@ -1,0 +1,9 @@
+//! One live Redis over a given stream: typed INFO/CONFIG reads, live checks and a keyspace
+//! scanner. Knows nothing of Kubernetes: the plugin hands it a URL or a connected stream (a
+//! port-forward). Never writes to Redis; cleanups live elsewhere.
+
+pub mod connect;
+pub mod target;
+
+pub use connect::{Probe, ProbeError, Timeouts};
+pub use target::{Target, TargetError};

@@ -1,0 +1,12 @@
+//! For tests and benches only: real servers, never mocks.
+//!
+//! [`RedisServer`] starts the `redis-server` found on `PATH` (or `$REDIS_SERVER_BIN`, e.g. a
+//! valkey-server) on a unix socket in a private temp dir, with persistence off, waits until it
+//! answers PING and kills it by pid when dropped. Never a fixed TCP port: a shared machine may
+//! run other Redis servers.
+
+#![allow(clippy::print_stderr)]
+
+mod redis_server;
+
+pub use redis_server::{RedisServer, ServerError};

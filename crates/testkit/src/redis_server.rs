@@ -1,0 +1,116 @@
+//! A throw-away redis-server.
+
+use std::{
+    io::{Read, Write},
+    os::unix::net::UnixStream,
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error("cannot start `{bin}`: {source} (install the Debian package redis-server)")]
+    Spawn {
+        bin: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("redis-server did not answer PING within {0:?}; its log:\n{1}")]
+    NotReady(Duration, String),
+    #[error("temp dir: {0}")]
+    TempDir(#[source] std::io::Error),
+}
+
+/// A running redis-server on a unix socket; stopped when dropped.
+#[derive(Debug)]
+pub struct RedisServer {
+    child: Child,
+    dir: tempfile::TempDir,
+    socket: PathBuf,
+}
+
+impl RedisServer {
+    /// Starts a server with default settings plus `extra` config arguments
+    /// (e.g. `["--maxmemory", "100mb"]`).
+    pub fn start(extra: &[&str]) -> Result<RedisServer, ServerError> {
+        let bin = std::env::var("REDIS_SERVER_BIN").unwrap_or_else(|_| "redis-server".to_string());
+        let dir = tempfile::tempdir().map_err(ServerError::TempDir)?;
+        let socket = dir.path().join("redis.sock");
+        let log = dir.path().join("redis.log");
+        let mut cmd = Command::new(&bin);
+        cmd.arg("--port")
+            .arg("0")
+            .arg("--unixsocket")
+            .arg(&socket)
+            .arg("--unixsocketperm")
+            .arg("700")
+            .arg("--save")
+            .arg("")
+            .arg("--appendonly")
+            .arg("no")
+            .arg("--dir")
+            .arg(dir.path())
+            .arg("--logfile")
+            .arg(&log)
+            .args(extra)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        let child = cmd.spawn().map_err(|source| ServerError::Spawn { bin: bin.clone(), source })?;
+        let server = RedisServer { child, dir, socket };
+        server.wait_ready(Duration::from_secs(10))?;
+        Ok(server)
+    }
+
+    fn wait_ready(&self, limit: Duration) -> Result<(), ServerError> {
+        let start = Instant::now();
+        while start.elapsed() < limit {
+            if let Ok(mut s) = UnixStream::connect(&self.socket) {
+                let _ = s.set_read_timeout(Some(Duration::from_millis(500)));
+                let mut buf = [0u8; 64];
+                // +PONG, or -NOAUTH with requirepass: the server is up. -LOADING: wait.
+                if s.write_all(b"PING\r\n").is_ok()
+                    && let Ok(n) = s.read(&mut buf)
+                    && (buf[..n].starts_with(b"+PONG") || buf[..n].starts_with(b"-NOAUTH"))
+                {
+                    return Ok(());
+                }
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let log = std::fs::read_to_string(self.dir.path().join("redis.log")).unwrap_or_default();
+        Err(ServerError::NotReady(limit, log))
+    }
+
+    /// Path of the unix socket.
+    pub fn socket(&self) -> &Path {
+        &self.socket
+    }
+
+    /// `unix://` URL of the server.
+    pub fn url(&self) -> String {
+        format!("unix://{}", self.socket.display())
+    }
+
+    /// Runs a command with the installed `redis-cli` (for test set-up), returning its stdout.
+    pub fn cli(&self, args: &[&str]) -> String {
+        let out = Command::new("redis-cli").arg("-s").arg(&self.socket).args(args).output();
+        match out {
+            Ok(o) => String::from_utf8_lossy(&o.stdout).into_owned(),
+            Err(e) => panic!("redis-cli: {e}"),
+        }
+    }
+
+    /// Process id, e.g. to restart or kill it in a test.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
