@@ -6,10 +6,12 @@
 pub mod catalog;
 mod finding;
 mod fingerprint;
+mod role;
 mod severity;
 pub mod units;
 
 pub use catalog::{Catalog, Example, Rule, Scope, catalog};
 pub use finding::{Finding, Location, Related, Span};
 pub use fingerprint::fingerprint;
+pub use role::Role;
 pub use severity::{Severity, SeverityParseError};

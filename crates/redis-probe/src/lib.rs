@@ -2,7 +2,12 @@
 //! scanner. Knows nothing of Kubernetes: the plugin hands it a URL or a connected stream (a
 //! port-forward). Never writes to Redis; cleanups live elsewhere.
 
+pub mod checks;
+pub mod config;
 pub mod connect;
+pub mod info;
+pub mod keys;
+pub mod snapshot;
 pub mod target;
 
 pub use connect::{Probe, ProbeError, Timeouts};

@@ -5,29 +5,7 @@
 //! application-config linter adds evidence from app code. When unsure the role stays unknown,
 //! which only ever softens findings.
 
-/// The role of a Redis.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Cache,
-    Queue,
-    Sessions,
-    /// Several roles at once (e.g. cache and queue in one instance).
-    Mixed,
-    Unknown,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Cache => "cache",
-            Role::Queue => "queue",
-            Role::Sessions => "sessions",
-            Role::Mixed => "mixed",
-            Role::Unknown => "unknown",
-        }
-    }
-}
+pub use findings::Role;
 
 /// A role and why we think so.
 #[derive(Debug, Clone, PartialEq, Eq)]
