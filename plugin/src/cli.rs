@@ -29,6 +29,13 @@ pub enum Command {
     /// Reads files and directories (default: the current directory), or `-` for standard
     /// input, e.g. `helm template . | redis-audit lint -`.
     Lint(LintArgs),
+    /// Audit a live Redis: memory, maxmemory and policy against the container limit and role,
+    /// evictions, OOM errors, persistence, and the keyspace (big keys, data without TTL,
+    /// framework retention).
+    Audit(AuditArgs),
+    /// Scan the keyspace of a live Redis: biggest keys, key patterns with memory and TTL
+    /// coverage, TTL histogram, frameworks, retention problems and reclaimable memory.
+    Keys(KeysArgs),
     /// List the rules.
     Rules,
     /// Print the documentation of a rule.
@@ -36,6 +43,101 @@ pub enum Command {
         /// Rule id, e.g. maxmemory-unset.
         id: String,
     },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AuditArgs {
+    /// Redis to audit: redis://[user[:password]@]host[:port][/db], rediss://..., unix:///path.
+    /// A password can also come from REDISCLI_AUTH.
+    #[arg(long, value_name = "URL", env = "REDIS_URL", hide_env_values = true)]
+    pub redis_url: String,
+    /// Container memory limit to compare with (Kubernetes quantity, e.g. 512Mi).
+    #[arg(long, value_name = "QUANTITY")]
+    pub memory_limit: Option<String>,
+    /// What the Redis is used for, when key fingerprints cannot tell.
+    #[arg(long, value_enum)]
+    pub role: Option<RoleArg>,
+    /// Output format.
+    #[arg(long, short = 'o', value_enum, default_value_t = AuditFormat::Table)]
+    pub output: AuditFormat,
+    /// Exit 1 when a finding has this severity or worse.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    /// Skip the keyspace scan (server-level checks only).
+    #[arg(long)]
+    pub no_keys: bool,
+    /// Scan at most this many keys and extrapolate (0: all).
+    #[arg(long, value_name = "N", default_value_t = 1_000_000)]
+    pub scan_limit: u64,
+    /// Connect timeout in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 5)]
+    pub connect_timeout: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RoleArg {
+    Cache,
+    Queue,
+    Sessions,
+    Mixed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuditFormat {
+    Table,
+    Wide,
+    Json,
+    Yaml,
+    Sarif,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct KeysArgs {
+    /// Redis to scan: redis://[user[:password]@]host[:port][/db], rediss://..., unix:///path.
+    /// A password can also come from REDISCLI_AUTH.
+    #[arg(long, value_name = "URL", env = "REDIS_URL", hide_env_values = true)]
+    pub redis_url: String,
+    /// Scan only this db (default: every db that holds keys).
+    #[arg(long, value_name = "N")]
+    pub db: Option<u32>,
+    /// Number of biggest keys to list.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub top: usize,
+    /// Stop after N keys and extrapolate the totals (the sampled fraction is stated).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub sample: Option<u64>,
+    /// Read at most N keys per second (spares a busy primary).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub rate: Option<u64>,
+    /// SCAN COUNT: keys asked per batch (one round trip each).
+    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub count: u32,
+    /// Elements MEMORY USAGE samples per key (default: the server's, 5). More is more exact
+    /// for hashes, zsets and streams, at O(N) per key; 0 (exact) is not offered.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub samples: Option<u32>,
+    /// Also read OBJECT IDLETIME (seconds since last access).
+    #[arg(long)]
+    pub idle: bool,
+    /// Only keys matching this glob (SCAN MATCH).
+    #[arg(long, value_name = "GLOB")]
+    pub pattern: Option<String>,
+    /// Key patterns to show in the table (all are in json/yaml).
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub prefixes: usize,
+    /// Output format.
+    #[arg(long, short = 'o', value_enum, default_value_t = KeysFormat::Table)]
+    pub output: KeysFormat,
+    /// Connect timeout in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 5)]
+    pub connect_timeout: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KeysFormat {
+    Table,
+    Json,
+    Yaml,
 }
 
 #[derive(Debug, clap::Args)]

@@ -4,7 +4,7 @@ use std::{fs::File, io::Write, path::Path};
 
 use anyhow::Context;
 
-use crate::cli::ColorWhen;
+use crate::cli::{ColorWhen, FailOn};
 
 /// Colour for standard output: `--color`, then `NO_COLOR` / `CLICOLOR_FORCE`, then a terminal.
 pub fn use_color(when: ColorWhen, to_file: bool) -> bool {
@@ -32,4 +32,20 @@ pub fn writer(path: Option<&Path>) -> anyhow::Result<Box<dyn Write>> {
         )),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     })
+}
+
+/// 1 when a finding is at or above `--fail-on`, else 0.
+pub fn exit_code(findings: &[findings::Finding], fail_on: FailOn) -> std::process::ExitCode {
+    use findings::Severity;
+    let threshold = match fail_on {
+        FailOn::Error => Some(Severity::Error),
+        FailOn::Warning => Some(Severity::Warning),
+        FailOn::Info => Some(Severity::Info),
+        FailOn::Never => None,
+    };
+    if threshold.is_some_and(|t| findings.iter().any(|f| f.severity >= t)) {
+        std::process::ExitCode::from(1)
+    } else {
+        std::process::ExitCode::SUCCESS
+    }
 }

@@ -2,7 +2,7 @@
 //! live audit alike.
 
 /// The role of a Redis.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Cache,
@@ -10,6 +10,7 @@ pub enum Role {
     Sessions,
     /// Several roles at once (e.g. cache and queue in one instance).
     Mixed,
+    #[default]
     Unknown,
 }
 

@@ -143,13 +143,17 @@ impl Counts {
 }
 
 /// `Found 3 problems (2 errors, 1 warning) in 12 files.` or `No problems found in 1 file.`
+/// With `files_scanned` 0 (a live audit) the file count is left out.
 pub(crate) fn summary_sentence(findings: &[Finding], files_scanned: usize) -> String {
-    let files = plural(files_scanned, "file", "files");
+    let files = match files_scanned {
+        0 => String::new(),
+        n => format!(" in {}", plural(n, "file", "files")),
+    };
     if findings.is_empty() {
-        return format!("No problems found in {files}.");
+        return format!("No problems found{files}.");
     }
     let problems = plural(findings.len(), "problem", "problems");
-    format!("Found {problems} ({}) in {files}.", Counts::of(findings).breakdown())
+    format!("Found {problems} ({}){files}.", Counts::of(findings).breakdown())
 }
 
 pub(crate) fn plural(n: usize, one: &str, many: &str) -> String {

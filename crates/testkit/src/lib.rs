@@ -8,5 +8,8 @@
 #![allow(clippy::print_stderr)]
 
 mod redis_server;
+mod relay;
+mod tcp;
 
 pub use redis_server::{RedisServer, ServerError};
+pub use relay::{LatencyRelay, Upstream};

@@ -3,12 +3,11 @@
 use std::{io::Read, path::PathBuf, process::ExitCode, sync::Arc};
 
 use anyhow::{Context, bail};
-use findings::Severity;
 use lint_engine::{Input, baseline::Baseline, config::Config};
 use report::{Format, RenderContext, SourceMap};
 
 use crate::{
-    cli::{ColorWhen, FailOn, FormatArg, LintArgs},
+    cli::{ColorWhen, FormatArg, LintArgs},
     output,
 };
 
@@ -90,12 +89,5 @@ pub fn run(args: &LintArgs, color: ColorWhen) -> anyhow::Result<ExitCode> {
     let mut out = output::writer(args.output.as_deref())?;
     report::render(format, &outcome.findings, &sources, &ctx, &mut out)?;
     out.flush()?;
-    let threshold = match args.fail_on {
-        FailOn::Error => Some(Severity::Error),
-        FailOn::Warning => Some(Severity::Warning),
-        FailOn::Info => Some(Severity::Info),
-        FailOn::Never => None,
-    };
-    let failed = threshold.is_some_and(|t| outcome.findings.iter().any(|f| f.severity >= t));
-    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(output::exit_code(&outcome.findings, args.fail_on))
 }

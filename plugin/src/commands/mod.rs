@@ -1,5 +1,7 @@
 //! One module per subcommand.
 
+mod audit;
+mod keys;
 mod lint;
 mod rules;
 
@@ -10,6 +12,8 @@ use crate::cli::{Cli, Command};
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Lint(args) => lint::run(&args, cli.color),
+        Command::Audit(args) => audit::run(&args, cli.color),
+        Command::Keys(args) => keys::run(&args),
         Command::Rules => rules::list(),
         Command::Explain { id } => rules::explain(&id),
     }

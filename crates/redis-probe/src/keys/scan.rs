@@ -1,0 +1,676 @@
+//! The scan loop: one pipelined round trip per batch, with the next SCAN sent before the
+//! server has finished the current batch's reads.
+//!
+//! Per batch the client sends, back to back on one connection, `SCAN <next cursor>` and the
+//! pipeline `MEMORY USAGE k` / `TYPE k` / `PTTL k` (/ `OBJECT IDLETIME k`) for the keys the
+//! previous SCAN returned. SCAN's reply comes back first, so the following batch is on the
+//! wire while the server still works on this one's reads and while the client folds in the
+//! replies: the server never waits for the client, and wall time approaches the server's own
+//! CPU time (redis-audit-anchors §5.5). At most two read pipelines are in flight.
+//!
+//! Keys deleted or expired between SCAN and the reads answer nil / `none` / -2 and are
+//! counted as vanished, never as data. Any failure after the first batch (connection lost,
+//! server restarted, timeout) ends the scan with a partial report that says so.
+
+use std::{collections::VecDeque, time::Instant};
+
+use redis::{Value, aio::MultiplexedConnection};
+use tokio::sync::oneshot;
+
+use super::{
+    Progress, ScanOptions,
+    aggregate::{Aggregates, KeyRead},
+    cursor_fraction,
+    fingerprints::{Totals, framework_reports},
+    report::{DbReport, KeysReport, SampleInfo},
+    retention,
+    role::guess_role,
+    top::TopKey,
+    ttl::Ttl,
+};
+use crate::{Probe, ProbeError};
+
+type Reply<T> = oneshot::Receiver<redis::RedisResult<T>>;
+/// A batch's keys and the pending reply to their reads.
+type Pending = VecDeque<(Vec<Vec<u8>>, Reply<Vec<Value>>)>;
+
+/// Scans the keyspace of the server behind `probe` and reports on it.
+///
+/// `progress` is called after each batch. Errors before the first batch (SCAN refused,
+/// connection lost) are returned; later ones give a report with `partial` set. The probe's
+/// selected db is restored at the end.
+pub async fn scan(
+    probe: &mut Probe,
+    opts: &ScanOptions,
+    progress: &mut dyn FnMut(super::Progress),
+) -> Result<KeysReport, ProbeError> {
+    let label = probe.label.clone();
+    let keyspace_text: String = probe.cmd(redis::cmd("INFO").arg("keyspace")).await?;
+    let keyspace = parse_keyspace(&keyspace_text);
+    let cluster = match probe.cmd::<String>(redis::cmd("INFO").arg("cluster")).await {
+        Ok(t) => t.lines().any(|l| l.trim() == "cluster_enabled:1"),
+        Err(e) if e.is_refused() => false,
+        Err(e) => return Err(e),
+    };
+    let home_db = current_db(probe).await;
+    let mut notes = Vec::new();
+    let mut dbs: Vec<u32> = match &opts.dbs {
+        Some(d) => d.clone(),
+        None => keyspace.iter().map(|(db, _)| *db).collect(),
+    };
+    let cluster_note = cluster.then(|| {
+        "cluster mode: only the keys of this node (db 0) were scanned; scan every master for the whole cluster".to_string()
+    });
+    if cluster {
+        if dbs.iter().any(|d| *d != 0) {
+            notes.push("cluster mode has only db 0; other dbs were skipped".into());
+        }
+        dbs = vec![0];
+    }
+    let count = match opts.rate {
+        // Keep bursts to ~100 ms of the allowed rate.
+        Some(rate) => opts.count.min(u32::try_from(rate / 10).unwrap_or(u32::MAX).max(10)),
+        None => opts.count,
+    }
+    .max(1);
+    let keys_at_start = |db: u32| keyspace.iter().find(|(d, _)| *d == db).map_or(0, |(_, n)| *n);
+    let total_at_start: u64 = dbs.iter().map(|d| keys_at_start(*d)).sum();
+    let mut agg = Aggregates::new(opts);
+    let mut run = Run {
+        con: probe.connection().clone(),
+        label: label.clone(),
+        opts,
+        count,
+        started: Instant::now(),
+        requested: 0,
+        read: 0,
+        total_at_start,
+        done_before: 0,
+        current_keys: 0,
+        partial: None,
+        errors: Errors::default(),
+    };
+    let mut selected = home_db;
+    let mut db_reports = Vec::new();
+    let mut top_all: Vec<TopKey> = Vec::new();
+    let mut big_all: Vec<TopKey> = Vec::new();
+    for (i, db) in dbs.iter().copied().enumerate() {
+        if !cluster && db != selected {
+            match probe.cmd::<()>(redis::cmd("SELECT").arg(db)).await {
+                Ok(()) => selected = db,
+                Err(e) if i == 0 => return Err(e),
+                Err(e) => {
+                    run.partial = Some(e.to_string());
+                    break;
+                }
+            }
+        }
+        let at_start = keys_at_start(db);
+        let budget = opts.sample.filter(|s| *s < total_at_start).map(|s| {
+            // Spread the sample over the dbs by size, at least one batch each.
+            let share = (u128::from(s) * u128::from(at_start)).div_ceil(u128::from(total_at_start.max(1)));
+            u64::try_from(share).unwrap_or(u64::MAX).max(1)
+        });
+        run.current_keys = at_start;
+        let outcome = run.db(db, budget, &mut agg, progress).await;
+        run.done_before += at_start;
+        if let Err(e) = &outcome
+            && run.read == 0
+            && db_reports.is_empty()
+        {
+            return Err(e.to_probe_error());
+        }
+        let (complete, fraction) = match &outcome {
+            Ok(o) => (o.complete, o.fraction),
+            Err(e) => {
+                run.partial = Some(e.to_string());
+                (false, 0.0)
+            }
+        };
+        let scanned = agg.dbs.get(&db).copied().unwrap_or_default();
+        let fraction_scanned = if complete {
+            1.0
+        } else if opts.pattern.is_none() && at_start > 0 {
+            (scanned.keys as f64 / at_start as f64).min(1.0)
+        } else {
+            fraction
+        };
+        let estimated = (!complete && run.partial.is_none() && fraction_scanned > 0.0)
+            .then(|| scale(&scanned, fraction_scanned));
+        // Finish the db's top candidates while it is still selected.
+        let (top, big) = super::finish::finish_db(&mut run, db, &mut agg).await;
+        top_all.extend(top);
+        big_all.extend(big);
+        db_reports.push(DbReport {
+            db,
+            keys_at_start: at_start,
+            scanned,
+            complete,
+            fraction_scanned,
+            estimated,
+        });
+        if run.partial.is_some() {
+            break;
+        }
+    }
+    if selected != home_db && run.partial.is_none() {
+        // Give the probe back as it was: later checks read the db the user asked for.
+        let _ = probe.cmd::<()>(redis::cmd("SELECT").arg(home_db)).await;
+    }
+    top_all.sort_by(|a, b| b.bytes.cmp(&a.bytes).then(a.db.cmp(&b.db)).then_with(|| a.key.cmp(&b.key)));
+    top_all.truncate(opts.top);
+    notes.extend(run.errors.notes());
+    if opts.exact_top_max_elements > 0 && opts.top > 0 {
+        notes.push(format!(
+            "top keys with at most {} elements were measured exactly (MEMORY USAGE SAMPLES 0); all other sizes use \
+             MEMORY USAGE's default sampling",
+            opts.exact_top_max_elements
+        ));
+    }
+    if let Some(p) = &opts.pattern {
+        notes.push(format!("only keys matching `{p}` were scanned"));
+    }
+    notes.push("SCAN may return a key twice if the server resizes its hash table during the scan".into());
+
+    agg.fingerprints.settle();
+    let mut totals = Totals::default();
+    for d in &db_reports {
+        totals.merge(&d.scanned);
+    }
+    let sampled = db_reports.iter().any(|d| d.estimated.is_some());
+    let estimated_totals = sampled.then(|| {
+        let mut t = Totals::default();
+        for d in &db_reports {
+            t.merge(d.estimated.as_ref().unwrap_or(&d.scanned));
+        }
+        t
+    });
+    let sample = match (opts.sample, sampled) {
+        (Some(requested), true) => {
+            let expected: u64 = db_reports.iter().map(|d| d.keys_at_start).sum();
+            let fraction = if expected > 0 { (totals.keys as f64 / expected as f64).min(1.0) } else { 1.0 };
+            Some(SampleInfo {
+                requested_keys: requested,
+                scanned_keys: totals.keys,
+                fraction,
+                note: format!(
+                    "sampled {:.1}% of the keys; per-db `estimated` totals are the sample divided by the fraction scanned; \
+                     top keys, patterns and frameworks cover the sample only",
+                    fraction * 100.0
+                ),
+            })
+        }
+        _ => None,
+    };
+    let frameworks = framework_reports(&agg.fingerprints);
+    let role = guess_role(&frameworks, &agg.fingerprints, totals.keys);
+    let prefixes = agg.prefixes.stats();
+    let (retention, reclaimable) =
+        retention::assess(&agg.fingerprints, &frameworks, &big_all, &prefixes, totals.bytes);
+    let mut partial = run.partial.take();
+    if let Some(p) = &mut partial {
+        *p = format!("{p}; the figures cover only the keys read before that ({} keys)", totals.keys);
+    }
+    Ok(KeysReport {
+        target: label,
+        cluster: cluster_note,
+        partial,
+        sample,
+        dbs: db_reports,
+        totals,
+        estimated_totals,
+        vanished: agg.vanished,
+        top: top_all,
+        prefixes_capped: agg.prefixes.overflowed(),
+        prefixes,
+        ttl_histogram: agg.ttl.buckets(),
+        frameworks,
+        role,
+        retention,
+        reclaimable,
+        notes,
+    })
+}
+
+fn scale(t: &Totals, fraction: f64) -> Totals {
+    let s = |v: u64| (v as f64 / fraction).round() as u64;
+    Totals {
+        keys: s(t.keys),
+        bytes: s(t.bytes),
+        keys_without_ttl: s(t.keys_without_ttl),
+        bytes_without_ttl: s(t.bytes_without_ttl),
+    }
+}
+
+/// `db0:keys=155792,expires=104040,avg_ttl=0` lines.
+fn parse_keyspace(text: &str) -> Vec<(u32, u64)> {
+    let mut out: Vec<(u32, u64)> = text
+        .lines()
+        .filter_map(|l| {
+            let (name, fields) = l.trim().split_once(':')?;
+            let db = name.strip_prefix("db")?.parse().ok()?;
+            let keys = fields.split(',').find_map(|f| f.strip_prefix("keys="))?.parse().ok()?;
+            Some((db, keys))
+        })
+        .collect();
+    out.sort_unstable();
+    out
+}
+
+/// The db the connection has selected (`CLIENT INFO`, Redis 6.2+); 0 when unknown.
+async fn current_db(probe: &mut Probe) -> u32 {
+    match probe.cmd::<String>(redis::cmd("CLIENT").arg("INFO")).await {
+        Ok(info) => info.split_whitespace().find_map(|f| f.strip_prefix("db=")?.parse().ok()).unwrap_or(0),
+        Err(_) => 0,
+    }
+}
+
+/// Per-key command failures, remembered once per command for the notes.
+#[derive(Debug, Default)]
+struct Errors {
+    memory: Option<String>,
+    idle: Option<String>,
+    other: Option<String>,
+}
+
+impl Errors {
+    fn notes(&self) -> Vec<String> {
+        let mut n = Vec::new();
+        if let Some(e) = &self.memory {
+            n.push(format!("MEMORY USAGE failed ({e}): those keys count 0 bytes"));
+        }
+        if let Some(e) = &self.idle {
+            n.push(format!("OBJECT IDLETIME failed ({e}): idle times are missing"));
+        }
+        if let Some(e) = &self.other {
+            n.push(format!("some per-key reads failed ({e})"));
+        }
+        n
+    }
+}
+
+pub(super) struct Run<'o> {
+    pub(super) con: MultiplexedConnection,
+    label: String,
+    pub(super) opts: &'o ScanOptions,
+    count: u32,
+    started: Instant,
+    /// Keys sent for reading, all dbs (for the rate limit).
+    requested: u64,
+    /// Keys whose replies were folded in, all dbs.
+    read: u64,
+    total_at_start: u64,
+    /// INFO keys of the dbs already scanned, and of the current one (for progress).
+    done_before: u64,
+    current_keys: u64,
+    pub(super) partial: Option<String>,
+    errors: Errors,
+}
+
+struct DbOutcome {
+    complete: bool,
+    fraction: f64,
+}
+
+/// A failure of a request sent from a spawned task; `Display` is one line without secrets
+/// (these commands carry no password, and the probe's label has none).
+#[derive(Debug)]
+pub(super) struct LinkError {
+    label: String,
+    what: &'static str,
+    reason: String,
+}
+
+impl std::fmt::Display for LinkError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: `{}` failed: {}", self.label, self.what, self.reason)
+    }
+}
+
+impl LinkError {
+    fn to_probe_error(&self) -> ProbeError {
+        if self.reason.contains("connection")
+            || self.reason.contains("broken pipe")
+            || self.reason.contains("reset")
+        {
+            ProbeError::Connect { target: self.label.clone(), reason: self.reason.clone() }
+        } else {
+            ProbeError::Command {
+                target: self.label.clone(),
+                command: self.what.to_string(),
+                reason: self.reason.clone(),
+            }
+        }
+    }
+}
+
+pub(super) fn describe(e: &redis::RedisError) -> String {
+    if e.is_timeout() {
+        "timed out".into()
+    } else if e.is_connection_dropped() || e.is_io_error() || e.is_unrecoverable_error() {
+        format!("connection lost ({e}); the server may have restarted")
+    } else {
+        e.to_string()
+    }
+}
+
+/// Sends `SCAN` (if any) then the reads pipeline (if any) from one task, in that order, and
+/// hands each reply back as soon as it arrives.
+fn launch(
+    con: &MultiplexedConnection,
+    scan: Option<redis::Cmd>,
+    reads: Option<redis::Pipeline>,
+) -> (Option<Reply<Value>>, Option<Reply<Vec<Value>>>) {
+    let (scan_tx, scan_rx) = oneshot::channel();
+    let (reads_tx, reads_rx) = oneshot::channel();
+    let has_scan = scan.is_some();
+    let has_reads = reads.is_some();
+    let mut c1 = con.clone();
+    let mut c2 = con.clone();
+    tokio::spawn(async move {
+        // join! polls the SCAN future first, so its request is queued on the connection first.
+        let first = async {
+            if let Some(cmd) = scan {
+                let _ = scan_tx.send(cmd.query_async::<Value>(&mut c1).await);
+            }
+        };
+        let second = async {
+            if let Some(p) = reads {
+                let _ = reads_tx.send(p.query_async::<Vec<Value>>(&mut c2).await);
+            }
+        };
+        tokio::join!(first, second);
+    });
+    (has_scan.then_some(scan_rx), has_reads.then_some(reads_rx))
+}
+
+impl Run<'_> {
+    pub(super) fn fail(&self, what: &'static str, reason: String) -> LinkError {
+        LinkError { label: self.label.clone(), what, reason }
+    }
+
+    fn scan_cmd(&self, cursor: u64) -> redis::Cmd {
+        let mut c = redis::cmd("SCAN");
+        c.arg(cursor);
+        if let Some(p) = &self.opts.pattern {
+            c.arg("MATCH").arg(p);
+        }
+        c.arg("COUNT").arg(self.count);
+        c
+    }
+
+    fn reads(&self, keys: &[Vec<u8>]) -> redis::Pipeline {
+        let mut p = redis::Pipeline::with_capacity(keys.len() * if self.opts.idle { 4 } else { 3 });
+        for k in keys {
+            // Never SAMPLES 0 here: it is O(elements) (467 ms on a 1M-field hash).
+            p.cmd("MEMORY").arg("USAGE").arg(k);
+            if let Some(n) = self.opts.samples.filter(|n| *n > 0) {
+                p.arg("SAMPLES").arg(n);
+            }
+            p.cmd("TYPE").arg(k);
+            p.cmd("PTTL").arg(k);
+            if self.opts.idle {
+                p.cmd("OBJECT").arg("IDLETIME").arg(k);
+            }
+        }
+        p.ignore_errors();
+        p
+    }
+
+    /// Waits until sending more keys keeps within `--rate`.
+    async fn pace(&self) {
+        let Some(rate) = self.opts.rate.filter(|r| *r > 0) else { return };
+        let due = std::time::Duration::from_secs_f64(self.requested as f64 / rate as f64);
+        let elapsed = self.started.elapsed();
+        if due > elapsed {
+            tokio::time::sleep(due - elapsed).await;
+        }
+    }
+
+    /// Keys the whole scan expects to read: the sample, or INFO keyspace at the start.
+    fn expected(&self) -> u64 {
+        self.opts.sample.map_or(self.total_at_start, |s| s.min(self.total_at_start))
+    }
+
+    /// Overall progress: keys read over the sample size when sampling; otherwise the dbs
+    /// done plus the current db's reversed-bits cursor, weighted by their INFO key counts.
+    fn fraction(&self, cursor_done: f64) -> f64 {
+        if self.opts.sample.is_some_and(|s| s < self.total_at_start) || self.total_at_start == 0 {
+            let expected = self.expected().max(1);
+            return (self.read as f64 / expected as f64).min(1.0);
+        }
+        let done = self.done_before as f64 + cursor_done * self.current_keys as f64;
+        (done / self.total_at_start as f64).min(1.0)
+    }
+
+    async fn db(
+        &mut self,
+        db: u32,
+        budget: Option<u64>,
+        agg: &mut Aggregates,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<DbOutcome, LinkError> {
+        let (first, _) = launch(&self.con, Some(self.scan_cmd(0)), None);
+        let mut next_scan = first;
+        let mut pending: Pending = VecDeque::new();
+        let mut sent_here: u64 = 0;
+        let mut fraction = 0.0;
+        let mut complete = false;
+        let mut result = Ok(());
+        while let Some(rx) = next_scan.take() {
+            let reply = match rx.await {
+                Ok(Ok(v)) => v,
+                Ok(Err(e)) => {
+                    result = Err(self.fail("SCAN", describe(&e)));
+                    break;
+                }
+                Err(_) => {
+                    result = Err(self.fail("SCAN", "the connection task ended".into()));
+                    break;
+                }
+            };
+            let Some((cursor, mut keys)) = parse_scan(reply) else {
+                result = Err(self.fail("SCAN", "unexpected reply shape".into()));
+                break;
+            };
+            let mut stop = cursor == 0;
+            let mut truncated = false;
+            if let Some(b) = budget {
+                let left = usize::try_from(b.saturating_sub(sent_here)).unwrap_or(usize::MAX);
+                if keys.len() >= left {
+                    truncated = keys.len() > left;
+                    keys.truncate(left);
+                    stop = true;
+                }
+            }
+            complete = cursor == 0 && !truncated;
+            fraction = cursor_fraction(cursor);
+            self.pace().await;
+            let scan = (!stop).then(|| self.scan_cmd(cursor));
+            let reads = (!keys.is_empty()).then(|| self.reads(&keys));
+            let (s, r) = launch(&self.con, scan, reads);
+            next_scan = s;
+            sent_here += keys.len() as u64;
+            self.requested += keys.len() as u64;
+            if let Some(r) = r {
+                pending.push_back((keys, r));
+            }
+            // Fold in the older batch while the server works on the newer one.
+            while pending.len() > 1 || (next_scan.is_none() && !pending.is_empty()) {
+                let Some((keys, rx)) = pending.pop_front() else { break };
+                if let Err(e) = self.fold(db, &keys, rx, agg).await {
+                    result = Err(e);
+                    break;
+                }
+                progress(Progress {
+                    db,
+                    keys_scanned: self.read,
+                    keys_total: self.expected(),
+                    fraction: self.fraction(fraction),
+                });
+            }
+            if result.is_err() {
+                break;
+            }
+        }
+        result.map(|()| DbOutcome { complete, fraction })
+    }
+
+    async fn fold(
+        &mut self,
+        db: u32,
+        keys: &[Vec<u8>],
+        rx: Reply<Vec<Value>>,
+        agg: &mut Aggregates,
+    ) -> Result<(), LinkError> {
+        let values = match rx.await {
+            Ok(Ok(v)) => v,
+            Ok(Err(e)) => return Err(self.fail("MEMORY USAGE/TYPE/PTTL", describe(&e))),
+            Err(_) => return Err(self.fail("MEMORY USAGE/TYPE/PTTL", "the connection task ended".into())),
+        };
+        let stride = if self.opts.idle { 4 } else { 3 };
+        if values.len() != keys.len() * stride {
+            return Err(self.fail(
+                "MEMORY USAGE/TYPE/PTTL",
+                format!("{} replies for {} keys", values.len(), keys.len()),
+            ));
+        }
+        self.read += keys.len() as u64;
+        fold_values(db, keys, &values, stride, agg, &mut self.errors);
+        Ok(())
+    }
+}
+
+/// Folds the replies of one batch (`stride` replies per key) into the aggregates. A key
+/// that vanished in between (MEMORY USAGE nil, TYPE `none`, PTTL -2) is counted as such.
+fn fold_values(
+    db: u32,
+    keys: &[Vec<u8>],
+    values: &[Value],
+    stride: usize,
+    agg: &mut Aggregates,
+    errors: &mut Errors,
+) {
+    for (key, v) in keys.iter().zip(values.chunks_exact(stride)) {
+        let bytes = match &v[0] {
+            Value::Int(n) => Some(u64::try_from(*n).unwrap_or(0)),
+            Value::Nil => None,
+            Value::ServerError(e) => {
+                errors.memory.get_or_insert_with(|| e.to_string());
+                Some(0)
+            }
+            _ => Some(0),
+        };
+        let type_name = match &v[1] {
+            Value::SimpleString(s) => s.as_str(),
+            Value::BulkString(b) => std::str::from_utf8(b).unwrap_or("other"),
+            Value::ServerError(e) => {
+                errors.other.get_or_insert_with(|| e.to_string());
+                "none"
+            }
+            _ => "none",
+        };
+        let ttl = match &v[2] {
+            Value::Int(n) => Ttl::from_pttl(*n),
+            _ => None,
+        };
+        let (Some(bytes), Some(ttl)) = (bytes, ttl) else {
+            agg.vanished += 1;
+            continue;
+        };
+        if type_name == "none" {
+            agg.vanished += 1;
+            continue;
+        }
+        let idle_secs = match v.get(3) {
+            Some(Value::Int(n)) => u64::try_from(*n).ok(),
+            Some(Value::ServerError(e)) => {
+                errors.idle.get_or_insert_with(|| e.to_string());
+                None
+            }
+            _ => None,
+        };
+        agg.add(db, KeyRead { key, type_name, bytes, ttl, idle_secs });
+    }
+}
+
+/// `[cursor, [key, ...]]`.
+fn parse_scan(v: Value) -> Option<(u64, Vec<Vec<u8>>)> {
+    let Value::Array(mut parts) = v else { return None };
+    if parts.len() != 2 {
+        return None;
+    }
+    let keys = parts.pop()?;
+    let cursor = match parts.pop()? {
+        Value::BulkString(b) => std::str::from_utf8(&b).ok()?.parse().ok()?,
+        Value::SimpleString(s) => s.parse().ok()?,
+        Value::Int(n) => u64::try_from(n).ok()?,
+        _ => return None,
+    };
+    let Value::Array(items) = keys else { return None };
+    let keys = items
+        .into_iter()
+        .filter_map(|k| match k {
+            Value::BulkString(b) => Some(b),
+            Value::SimpleString(s) => Some(s.into_bytes()),
+            _ => None,
+        })
+        .collect();
+    Some((cursor, keys))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keyspace_lines() {
+        let t = "# Keyspace\r\ndb0:keys=155792,expires=104040,avg_ttl=0\r\ndb1:keys=1300,expires=1100,avg_ttl=1\r\n";
+        assert_eq!(parse_keyspace(t), [(0, 155792), (1, 1300)]);
+        assert_eq!(parse_keyspace("garbage\ndbx:keys=1"), []);
+    }
+
+    #[test]
+    fn vanished_and_changed_keys() {
+        let mut agg = Aggregates::new(&ScanOptions::default());
+        let mut errors = Errors::default();
+        let keys: Vec<Vec<u8>> = ["gone-mem", "gone-type", "gone-ttl", "kept", "odd"]
+            .iter()
+            .map(|k| k.as_bytes().to_vec())
+            .collect();
+        let s = |t: &str| Value::SimpleString(t.into());
+        let values = vec![
+            Value::Nil,
+            s("none"),
+            Value::Int(-2),
+            Value::Int(50),
+            s("none"),
+            Value::Int(-1),
+            Value::Int(50),
+            s("string"),
+            Value::Int(-2),
+            Value::Int(70),
+            s("hash"),
+            Value::Int(-1),
+            Value::Int(-5),
+            Value::Nil,
+            Value::Int(10),
+        ];
+        fold_values(0, &keys, &values, 3, &mut agg, &mut errors);
+        assert_eq!(agg.vanished, 4);
+        assert_eq!(agg.dbs[&0].keys, 1);
+        assert_eq!(agg.dbs[&0].bytes, 70);
+        assert_eq!(agg.dbs[&0].keys_without_ttl, 1);
+    }
+
+    #[test]
+    fn scan_replies() {
+        let v = Value::Array(vec![
+            Value::BulkString(b"17".to_vec()),
+            Value::Array(vec![Value::BulkString(b"k".to_vec())]),
+        ]);
+        assert_eq!(parse_scan(v), Some((17, vec![b"k".to_vec()])));
+        assert_eq!(parse_scan(Value::Nil), None);
+        assert_eq!(parse_scan(Value::Array(vec![Value::Nil])), None);
+    }
+}

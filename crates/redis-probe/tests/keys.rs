@@ -1,0 +1,276 @@
+//! The keyspace scanner against real redis-servers: exact counts, odd keys, keys changing
+//! under the scan, a 1M-element key, sampling, rate limits, cluster mode and lost servers.
+
+#![allow(clippy::unwrap_used)]
+
+use std::time::{Duration, Instant};
+
+use redis_probe::{
+    Probe, Target, Timeouts,
+    keys::{self, KeysReport, ScanOptions},
+};
+use testkit::RedisServer;
+
+async fn probe(server: &RedisServer) -> Probe {
+    Probe::connect(&Target::parse(&server.url()).unwrap(), Timeouts::default()).await.unwrap()
+}
+
+/// Creates `n` string keys `prefix:<i>` in one server-side loop (fast, any Redis version).
+fn fill(server: &RedisServer, db: u32, prefix: &str, n: u32, ttl_secs: u32) {
+    let script = "for i=1,tonumber(ARGV[2]) do \
+                  if tonumber(ARGV[3]) > 0 then redis.call('SET', ARGV[1]..i, 'v'..i, 'EX', ARGV[3]) \
+                  else redis.call('SET', ARGV[1]..i, 'v'..i) end end return 1";
+    let out = server.cli(&[
+        "-n",
+        &db.to_string(),
+        "EVAL",
+        script,
+        "0",
+        &format!("{prefix}:"),
+        &n.to_string(),
+        &ttl_secs.to_string(),
+    ]);
+    assert_eq!(out.trim(), "1", "{out}");
+}
+
+async fn run(p: &mut Probe, opts: &ScanOptions) -> KeysReport {
+    keys::scan(p, opts, &mut |_| {}).await.unwrap()
+}
+
+fn prefix<'a>(r: &'a KeysReport, db: u32, pattern: &str) -> &'a keys::PrefixStats {
+    r.prefixes
+        .iter()
+        .find(|p| p.db == db && p.pattern == pattern)
+        .unwrap_or_else(|| panic!("no {pattern} in {:#?}", r.prefixes))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_thousand_keys_in_two_dbs_are_counted_exactly() {
+    let server = RedisServer::start(&[]).unwrap();
+    fill(&server, 0, "user", 7000, 0);
+    fill(&server, 0, "cache", 3000, 3600);
+    fill(&server, 3, "other", 500, 0);
+    let target = Target::parse(&format!("{}?db=3", server.url())).unwrap();
+    let mut p = Probe::connect(&target, Timeouts::default()).await.unwrap();
+    let mut calls = 0;
+    let r = keys::scan(&mut p, &ScanOptions::default(), &mut |_| calls += 1).await.unwrap();
+    assert!(calls > 0);
+    assert_eq!(r.partial, None);
+    assert_eq!(
+        r.dbs.iter().map(|d| (d.db, d.scanned.keys, d.complete)).collect::<Vec<_>>(),
+        [(0, 10000, true), (3, 500, true)]
+    );
+    assert_eq!(r.totals.keys, 10500);
+    assert_eq!(r.totals.keys_without_ttl, 7500);
+    assert_eq!(prefix(&r, 0, "user:*").keys, 7000);
+    assert_eq!(prefix(&r, 0, "cache:*").keys_without_ttl, 0);
+    assert_eq!(prefix(&r, 0, "cache:*").ttl_coverage, 1.0);
+    assert_eq!(r.top.len(), 10);
+    assert!(r.top.windows(2).all(|w| w[0].bytes >= w[1].bytes));
+    let buckets: u64 = r.ttl_histogram.iter().map(|b| b.keys).sum();
+    assert_eq!(buckets, 10500);
+    assert_eq!(r.ttl_histogram[2].keys, 3000, "{:?}", r.ttl_histogram);
+    assert!(r.sample.is_none() && r.estimated_totals.is_none());
+    // The probe is given back on the db it was connected to.
+    let _: () = p.cmd(redis::cmd("SET").arg("mine").arg("x")).await.unwrap();
+    assert_eq!(server.cli(&["-n", "3", "GET", "mine"]).trim(), "x");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_empty_server_gives_an_empty_report() {
+    let server = RedisServer::start(&[]).unwrap();
+    let mut p = probe(&server).await;
+    let r = run(&mut p, &ScanOptions::default()).await;
+    assert!(r.dbs.is_empty() && r.top.is_empty() && r.prefixes.is_empty());
+    assert_eq!(r.role.role, findings::Role::Unknown);
+    // An explicitly asked db that is empty is reported with zero keys.
+    let r = run(&mut p, &ScanOptions { dbs: Some(vec![5]), ..ScanOptions::default() }).await;
+    assert_eq!(r.dbs.len(), 1);
+    assert_eq!(r.dbs[0].scanned.keys, 0);
+    assert!(r.dbs[0].complete);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn binary_keys_are_escaped_not_lost() {
+    let server = RedisServer::start(&[]).unwrap();
+    let mut p = probe(&server).await;
+    for k in [&b"bin:\xff\xfe\x00"[..], b"line\nbreak", b"caf\xc3\xa9:1", b"back\\slash"] {
+        let _: () = p.cmd(redis::cmd("SET").arg(k).arg("v")).await.unwrap();
+    }
+    let r = run(&mut p, &ScanOptions::default()).await;
+    assert_eq!(r.totals.keys, 4);
+    let mut shown: Vec<&str> = r.top.iter().map(|t| t.key.as_str()).collect();
+    shown.sort();
+    assert_eq!(shown, ["back\\\\slash", "bin:\\xff\\xfe\\u{0}", "café:1", "line\\nbreak"]);
+    assert!(r.prefixes.iter().any(|p| p.pattern == "bin:*"), "{:?}", r.prefixes);
+    assert!(serde_json::to_string(&r).is_ok());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_million_element_hash_is_sized_without_blocking_redis() {
+    let server = RedisServer::start(&["--slowlog-log-slower-than", "50000"]).unwrap();
+    let out = server.cli(&[
+        "EVAL",
+        "for i=1,1000001 do redis.call('HSET', KEYS[1], 'field:'..i, 'value:'..i) end return 1",
+        "1",
+        "user:index:email_to_id",
+    ]);
+    assert_eq!(out.trim(), "1");
+    fill(&server, 0, "small", 100, 0);
+    server.cli(&["SLOWLOG", "RESET"]);
+    let mut p = probe(&server).await;
+    let r = run(&mut p, &ScanOptions::default()).await;
+    // MEMORY USAGE ... SAMPLES 0 on this key takes ~0.5 s: nothing may have run over 50 ms.
+    assert_eq!(server.cli(&["SLOWLOG", "LEN"]).trim(), "0", "{}", server.cli(&["SLOWLOG", "GET"]));
+    let big = &r.top[0];
+    assert_eq!(big.key, "user:index:email_to_id");
+    assert_eq!(big.elements, Some(1_000_001));
+    assert!(!big.bytes_exact);
+    assert!(big.bytes > 30 << 20, "{big:?}");
+    let issue = r.retention.iter().find(|i| i.rule == "big-key").unwrap();
+    assert_eq!(issue.example_key.as_deref(), Some("user:index:email_to_id"));
+    assert!(issue.message.contains("1000001 elements"), "{}", issue.message);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sample_stops_early_and_extrapolates() {
+    let server = RedisServer::start(&[]).unwrap();
+    fill(&server, 0, "a", 10000, 0);
+    fill(&server, 0, "b", 10000, 3600);
+    let mut p = probe(&server).await;
+    let r = run(&mut p, &ScanOptions { sample: Some(5000), count: 500, ..ScanOptions::default() }).await;
+    assert_eq!(r.totals.keys, 5000);
+    let s = r.sample.as_ref().unwrap();
+    assert_eq!(s.scanned_keys, 5000);
+    assert!((s.fraction - 0.25).abs() < 1e-9, "{s:?}");
+    assert!(s.note.contains("25.0%"), "{}", s.note);
+    let est = r.dbs[0].estimated.unwrap();
+    assert_eq!(est.keys, 20000);
+    // SCAN order is hash order, unrelated to the names: the TTL share extrapolates well.
+    assert!((9000..=11000).contains(&est.keys_without_ttl), "{est:?}");
+    assert!(!r.dbs[0].complete);
+    // A sample larger than the keyspace is a full scan.
+    let r = run(&mut p, &ScanOptions { sample: Some(1_000_000), ..ScanOptions::default() }).await;
+    assert!(r.sample.is_none() && r.dbs[0].complete && r.totals.keys == 20000);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rate_limit_holds() {
+    let server = RedisServer::start(&[]).unwrap();
+    fill(&server, 0, "k", 6000, 0);
+    let mut p = probe(&server).await;
+    let t = Instant::now();
+    let r = run(&mut p, &ScanOptions { rate: Some(10_000), ..ScanOptions::default() }).await;
+    assert_eq!(r.totals.keys, 6000);
+    // Batches of at most 1000 keys (rate/10), the last one due at (6000 - batch) / 10000 s.
+    assert!(t.elapsed() >= Duration::from_millis(450), "{:?}", t.elapsed());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn match_pattern_and_idle_times() {
+    let server = RedisServer::start(&[]).unwrap();
+    fill(&server, 0, "x", 300, 0);
+    fill(&server, 0, "y", 300, 0);
+    let mut p = probe(&server).await;
+    let r =
+        run(&mut p, &ScanOptions { pattern: Some("x:*".into()), idle: true, ..ScanOptions::default() }).await;
+    assert_eq!(r.totals.keys, 300);
+    assert!(r.top.iter().all(|t| t.idle_secs.is_some()));
+    assert!(r.notes.iter().any(|n| n.contains("x:*")));
+    // Under an LFU policy OBJECT IDLETIME fails per key: said once, not fatal.
+    server.cli(&["CONFIG", "SET", "maxmemory-policy", "allkeys-lfu"]);
+    let r = run(&mut p, &ScanOptions { idle: true, ..ScanOptions::default() }).await;
+    assert_eq!(r.totals.keys, 600);
+    assert!(r.notes.iter().any(|n| n.contains("OBJECT IDLETIME failed")), "{:?}", r.notes);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_deleted_or_changing_type_during_the_scan() {
+    let server = RedisServer::start(&[]).unwrap();
+    fill(&server, 0, "keep", 5000, 0);
+    fill(&server, 0, "gone", 30000, 0);
+    fill(&server, 0, "flip", 2000, 0);
+    let mut p = probe(&server).await;
+    let mut churn = probe(&server).await;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stop2 = stop.clone();
+    let churner = tokio::spawn(async move {
+        let mut i = 0u32;
+        while !stop2.load(std::sync::atomic::Ordering::Relaxed) && i < 30000 {
+            let mut pipe = redis::pipe();
+            for j in i..i + 200 {
+                pipe.cmd("UNLINK").arg(format!("gone:{}", j + 1)).ignore();
+                let flip = format!("flip:{}", j % 2000 + 1);
+                pipe.cmd("DEL").arg(&flip).ignore();
+                if j % 2 == 0 {
+                    pipe.cmd("RPUSH").arg(&flip).arg("a").ignore();
+                } else {
+                    pipe.cmd("SET").arg(&flip).arg("b").ignore();
+                }
+            }
+            let _: () = churn.pipe(&pipe, "churn").await.unwrap();
+            i += 200;
+        }
+    });
+    let r = run(&mut p, &ScanOptions { count: 100, rate: Some(40_000), ..ScanOptions::default() }).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    churner.await.unwrap();
+    assert_eq!(r.partial, None);
+    // Keys present for the whole scan are all found, exactly once here (no rehash).
+    assert_eq!(prefix(&r, 0, "keep:*").keys, 5000);
+    let gone = r.prefixes.iter().find(|p| p.pattern == "gone:*").map_or(0, |p| p.keys);
+    assert!(gone < 30000, "deleted keys still counted: {gone}");
+    let flip = prefix(&r, 0, "flip:*");
+    assert!(flip.keys <= 2000 + 200, "{flip:?}");
+    assert_eq!(r.totals.keys_without_ttl, r.totals.keys);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_killed_mid_scan_gives_a_partial_report() {
+    let server = RedisServer::start(&[]).unwrap();
+    fill(&server, 0, "k", 100_000, 0);
+    let mut p = probe(&server).await;
+    let pid = server.pid();
+    let killer = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(400));
+        let _ = std::process::Command::new("kill").arg("-9").arg(pid.to_string()).status();
+    });
+    let r = keys::scan(&mut p, &ScanOptions { rate: Some(50_000), ..ScanOptions::default() }, &mut |_| {})
+        .await
+        .unwrap();
+    killer.join().unwrap();
+    let why = r.partial.as_deref().unwrap();
+    assert!(why.contains("cover only the keys read"), "{why}");
+    assert!(r.totals.keys > 0 && r.totals.keys < 100_000, "{}", r.totals.keys);
+    assert!(!r.dbs[0].complete);
+    assert!(r.dbs[0].estimated.is_none(), "a partial scan is never extrapolated");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_server_before_the_scan_is_an_error() {
+    let server = RedisServer::start(&[]).unwrap();
+    let mut p = probe(&server).await;
+    drop(server);
+    let e = keys::scan(&mut p, &ScanOptions::default(), &mut |_| {}).await.unwrap_err();
+    assert!(!e.to_string().contains('\n'), "{e}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cluster_mode_scans_this_node_and_says_so() {
+    let server = RedisServer::start(&["--cluster-enabled", "yes"]).unwrap();
+    let slots: Vec<String> = (0..16384).map(|s| s.to_string()).collect();
+    let mut args = vec!["CLUSTER", "ADDSLOTS"];
+    args.extend(slots.iter().map(String::as_str));
+    assert_eq!(server.cli(&args).trim(), "OK");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !server.cli(&["CLUSTER", "INFO"]).contains("cluster_state:ok") {
+        assert!(Instant::now() < deadline, "cluster never became ok");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    fill(&server, 0, "{tag}k", 100, 0);
+    let mut p = probe(&server).await;
+    let r = run(&mut p, &ScanOptions { dbs: Some(vec![0, 1]), ..ScanOptions::default() }).await;
+    assert_eq!(r.totals.keys, 100);
+    assert!(r.cluster.as_deref().unwrap().contains("only the keys of this node"));
+    assert_eq!(r.dbs.len(), 1);
+}

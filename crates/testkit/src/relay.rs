@@ -1,0 +1,194 @@
+//! A TCP relay that adds latency, to measure clients as if through a `kubectl port-forward`.
+//!
+//! Each direction has a reader thread that timestamps every chunk it reads and a writer
+//! thread that sends the chunk once `delay` has passed since then, so throughput is kept and
+//! the delay is added once per direction: round-trip time grows by twice `one_way`. Same
+//! design as the `dproxy` relay of redis-audit-anchors (appendix A).
+
+use std::{
+    io::{Read, Write},
+    net::{Shutdown, SocketAddr, TcpListener, TcpStream},
+    path::PathBuf,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+        mpsc,
+    },
+    thread,
+    time::{Duration, Instant},
+};
+
+/// Where the relay forwards to.
+#[derive(Debug, Clone)]
+pub enum Upstream {
+    Tcp(SocketAddr),
+    Unix(PathBuf),
+}
+
+/// A running relay on `127.0.0.1:<port>`; stops accepting when dropped (open connections end
+/// when either side closes).
+#[derive(Debug)]
+pub struct LatencyRelay {
+    port: u16,
+    stop: Arc<AtomicBool>,
+    accept: Option<thread::JoinHandle<()>>,
+}
+
+enum Conn {
+    Tcp(TcpStream),
+    #[cfg(unix)]
+    Unix(std::os::unix::net::UnixStream),
+}
+
+impl Conn {
+    fn open(up: &Upstream) -> std::io::Result<Conn> {
+        match up {
+            Upstream::Tcp(a) => {
+                let s = TcpStream::connect(a)?;
+                s.set_nodelay(true)?;
+                Ok(Conn::Tcp(s))
+            }
+            #[cfg(unix)]
+            Upstream::Unix(p) => Ok(Conn::Unix(std::os::unix::net::UnixStream::connect(p)?)),
+            #[cfg(not(unix))]
+            Upstream::Unix(_) => Err(std::io::Error::other("unix sockets are not supported here")),
+        }
+    }
+
+    fn try_clone(&self) -> std::io::Result<Conn> {
+        match self {
+            Conn::Tcp(s) => s.try_clone().map(Conn::Tcp),
+            #[cfg(unix)]
+            Conn::Unix(s) => s.try_clone().map(Conn::Unix),
+        }
+    }
+
+    fn shutdown(&self, how: Shutdown) {
+        let _ = match self {
+            Conn::Tcp(s) => s.shutdown(how),
+            #[cfg(unix)]
+            Conn::Unix(s) => s.shutdown(how),
+        };
+    }
+}
+
+impl Read for Conn {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Conn::Tcp(s) => s.read(buf),
+            #[cfg(unix)]
+            Conn::Unix(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Conn {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Conn::Tcp(s) => s.write(buf),
+            #[cfg(unix)]
+            Conn::Unix(s) => s.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl LatencyRelay {
+    /// Listens on `127.0.0.1:0` and forwards each connection to `upstream`, delaying every
+    /// chunk by `one_way` in each direction.
+    pub fn start(upstream: Upstream, one_way: Duration) -> std::io::Result<LatencyRelay> {
+        Self::start_on("127.0.0.1:0", upstream, one_way)
+    }
+
+    /// As [`LatencyRelay::start`], on a given listen address (`127.0.0.1:16380`).
+    pub fn start_on(listen: &str, upstream: Upstream, one_way: Duration) -> std::io::Result<LatencyRelay> {
+        let listener = TcpListener::bind(listen)?;
+        listener.set_nonblocking(true)?;
+        let port = listener.local_addr()?.port();
+        let stop = Arc::new(AtomicBool::new(false));
+        let stop2 = stop.clone();
+        let accept = thread::spawn(move || {
+            while !stop2.load(Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((client, _)) => {
+                        let _ = client.set_nonblocking(false);
+                        let _ = client.set_nodelay(true);
+                        if let Ok(server) = Conn::open(&upstream) {
+                            pipe_both(Conn::Tcp(client), server, one_way);
+                        }
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                        thread::sleep(Duration::from_millis(5))
+                    }
+                    Err(_) => thread::sleep(Duration::from_millis(5)),
+                }
+            }
+        });
+        Ok(LatencyRelay { port, stop, accept: Some(accept) })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// `redis://127.0.0.1:<port>`.
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// Blocks until the process is stopped (for the `relay` example).
+    pub fn wait(mut self) {
+        if let Some(h) = self.accept.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+impl Drop for LatencyRelay {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(h) = self.accept.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+fn pipe_both(client: Conn, server: Conn, delay: Duration) {
+    let (Ok(c2), Ok(s2)) = (client.try_clone(), server.try_clone()) else { return };
+    pipe_one(client, s2, delay);
+    pipe_one(server, c2, delay);
+}
+
+/// Reader thread: timestamps chunks; writer thread: writes each when its time has come.
+fn pipe_one(mut from: Conn, mut to: Conn, delay: Duration) {
+    let (tx, rx) = mpsc::channel::<(Instant, Vec<u8>)>();
+    thread::spawn(move || {
+        let mut buf = vec![0u8; 256 * 1024];
+        loop {
+            match from.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    if tx.send((Instant::now() + delay, buf[..n].to_vec())).is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+        from.shutdown(Shutdown::Read);
+    });
+    thread::spawn(move || {
+        for (due, chunk) in rx {
+            let now = Instant::now();
+            if due > now {
+                thread::sleep(due - now);
+            }
+            if to.write_all(&chunk).is_err() {
+                break;
+            }
+        }
+        to.shutdown(Shutdown::Write);
+    });
+}
