@@ -82,3 +82,61 @@ async fn any_stream_works_like_a_port_forward() {
     let pong: String = p.cmd(&redis::cmd("PING")).await.unwrap();
     assert_eq!(pong, "PONG");
 }
+
+#[tokio::test]
+async fn tls_with_a_self_signed_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = (dir.path().join("c.pem"), dir.path().join("k.pem"));
+    let made = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+            "-keyout",
+        ])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "openssl: {}", String::from_utf8_lossy(&made.stderr));
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port().to_string();
+    let (cert, key) = (cert.display().to_string(), key.display().to_string());
+    let server = RedisServer::start(&[
+        "--tls-port",
+        &port,
+        "--tls-cert-file",
+        &cert,
+        "--tls-key-file",
+        &key,
+        "--tls-ca-cert-file",
+        &cert,
+        "--tls-auth-clients",
+        "no",
+        "--bind",
+        "127.0.0.1",
+    ])
+    .unwrap();
+    let t = Target::parse(&format!("rediss://localhost:{port}?insecure=true")).unwrap();
+    let mut p = Probe::connect(&t, Timeouts::default()).await.unwrap();
+    let pong: String = p.cmd(&redis::cmd("PING")).await.unwrap();
+    assert_eq!(pong, "PONG");
+    // Not a trusted certificate without ?insecure=true: a clear TLS error, not a hang.
+    let t = Target::parse(&format!("rediss://localhost:{port}")).unwrap();
+    let e = Probe::connect(&t, Timeouts::default()).await.unwrap_err().to_string();
+    assert!(e.contains("TLS handshake failed"), "{e}");
+    // Plain text against the TLS port.
+    let t = Target::parse(&format!("redis://127.0.0.1:{port}")).unwrap();
+    assert!(
+        Probe::connect(&t, Timeouts { connect: std::time::Duration::from_secs(2), ..Timeouts::default() })
+            .await
+            .is_err()
+    );
+    drop(server);
+}
