@@ -49,3 +49,13 @@ pub fn exit_code(findings: &[findings::Finding], fail_on: FailOn) -> std::proces
         std::process::ExitCode::SUCCESS
     }
 }
+
+/// The Redis named by `--redis-url`, with the password from `REDISCLI_AUTH` (redis-cli's
+/// variable) when the URL has none, so it need not appear in shell history or `ps`.
+pub fn redis_target(url: &str) -> anyhow::Result<redis_probe::Target> {
+    let target = redis_probe::Target::parse(url)?;
+    Ok(match std::env::var("REDISCLI_AUTH") {
+        Ok(pw) if target.password().is_none() => target.with_password(Some(pw)),
+        _ => target,
+    })
+}

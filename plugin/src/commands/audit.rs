@@ -6,7 +6,7 @@ use std::{io::Write, process::ExitCode, time::Duration};
 use anyhow::{Context, bail};
 use findings::{Finding, Role, units::format_k8s_bytes};
 use redis_probe::{
-    Probe, Target, Timeouts,
+    Probe, Timeouts,
     checks::{self, CheckContext, LiveFacts},
     keys::{self, KeysReport, ScanOptions},
     snapshot::Snapshot,
@@ -53,13 +53,7 @@ fn role(arg: Option<RoleArg>) -> Option<Role> {
 }
 
 pub fn run(args: &AuditArgs, color: ColorWhen) -> anyhow::Result<ExitCode> {
-    let mut target = Target::parse(&args.redis_url)?;
-    if target.password().is_none() {
-        // redis-cli's variable, so passwords need not appear in shell history or `ps`.
-        if let Ok(pw) = std::env::var("REDISCLI_AUTH") {
-            target = target.with_password(Some(pw));
-        }
-    }
+    let target = output::redis_target(&args.redis_url)?;
     let memory_limit = match &args.memory_limit {
         Some(q) => Some((
             findings::units::parse_k8s_quantity(q).with_context(|| "--memory-limit".to_string())?,

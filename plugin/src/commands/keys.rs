@@ -13,7 +13,7 @@ use anyhow::Context;
 use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
 use findings::units::format_k8s_bytes;
 use redis_probe::{
-    Probe, Target, Timeouts,
+    Probe, Timeouts,
     keys::{self, KeysReport, Progress, ScanOptions},
 };
 
@@ -23,13 +23,7 @@ use crate::{
 };
 
 pub fn run(args: &KeysArgs) -> anyhow::Result<ExitCode> {
-    let mut target = Target::parse(&args.redis_url)?;
-    if target.password().is_none()
-        && let Ok(pw) = std::env::var("REDISCLI_AUTH")
-    {
-        // redis-cli's variable, so passwords need not appear in shell history or `ps`.
-        target = target.with_password(Some(pw));
-    }
+    let target = output::redis_target(&args.redis_url)?;
     let opts = ScanOptions {
         count: args.count,
         top: args.top,
