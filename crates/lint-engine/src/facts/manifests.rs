@@ -341,7 +341,6 @@ pub fn extract(obj: &Object<'_>, index: &ConfigMapIndex, bad: &mut Vec<BadValue>
             limit,
             limit_origin,
             request,
-            has_container: true,
             maxmemory,
             policy,
             config_hint: reach.hint,

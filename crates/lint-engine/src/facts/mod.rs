@@ -103,8 +103,6 @@ pub struct Instance {
     pub limit: Option<Bytes>,
     pub limit_origin: LimitOrigin,
     pub request: Option<Bytes>,
-    /// Whether a container limit applies at all (false for a bare redis.conf).
-    pub has_container: bool,
     pub maxmemory: Maxmemory,
     pub policy: Policy,
     /// Where a `maxmemory` line should be added (file + span of the config block), for messages.
@@ -118,6 +116,13 @@ pub struct Instance {
     pub ignored_rules: Vec<String>,
     /// Assumptions made while reading (e.g. an unknown chart version), added to messages.
     pub notes: Vec<String>,
+}
+
+impl Instance {
+    /// Whether a container limit applies at all (not for a bare redis.conf).
+    pub fn has_container(&self) -> bool {
+        !matches!(self.kind, InstanceKind::ConfFile)
+    }
 }
 
 /// How to tell the user to set maxmemory for this kind of deployment.

@@ -27,7 +27,6 @@ pub fn instance(path: &str, name: &str, text: &str, map: &OffsetMap, anchor: Spa
         limit: None,
         limit_origin: LimitOrigin::Explicit,
         request: None,
-        has_container: false,
         maxmemory,
         policy,
         config_hint: ConfigHint::ConfLine { place: format!("`{name}`") },

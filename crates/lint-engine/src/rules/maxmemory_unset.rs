@@ -15,7 +15,7 @@ pub fn check(inst: &Instance, sink: &mut Sink) {
         _ => return,
     };
     let what = if zero.is_some() { "`maxmemory 0` (no limit)" } else { "no maxmemory" };
-    if !inst.has_container {
+    if !inst.has_container() {
         let (path, span) = zero.map_or((inst.path.clone(), inst.anchor), |m| (m.path.clone(), m.span));
         sink.at_severity(
             &path,

@@ -4,7 +4,7 @@ use super::Sink;
 use crate::facts::{Instance, LimitOrigin, Maxmemory};
 
 pub fn check(inst: &Instance, sink: &mut Sink) {
-    if !inst.has_container || inst.limit.is_some() || inst.limit_origin == LimitOrigin::Unreadable {
+    if !inst.has_container() || inst.limit.is_some() || inst.limit_origin == LimitOrigin::Unreadable {
         return;
     }
     let unbounded = match &inst.maxmemory {

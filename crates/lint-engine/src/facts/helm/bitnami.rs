@@ -209,7 +209,6 @@ pub fn extract(
             limit,
             limit_origin: origin,
             request,
-            has_container: true,
             maxmemory,
             policy,
             config_hint: ConfigHint::ConfLine { place },

@@ -72,7 +72,6 @@ pub fn extract(block: &ValuesBlock<'_>, bad: &mut Vec<BadValue>) -> Vec<Instance
         limit,
         limit_origin,
         request,
-        has_container: true,
         maxmemory,
         policy,
         config_hint: hint,

@@ -72,7 +72,6 @@ fn instance(obj: &Object<'_>, node: RedisNode) -> Instance {
         limit: node.limit,
         limit_origin: node.limit_origin,
         request: node.request,
-        has_container: true,
         maxmemory: node.maxmemory,
         policy: node.policy,
         config_hint: node.config_hint,
