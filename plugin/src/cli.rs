@@ -112,10 +112,11 @@ pub struct KeysArgs {
     /// SCAN COUNT: keys asked per batch (one round trip each).
     #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub count: u32,
-    /// Elements MEMORY USAGE samples per key (default: the server's, 5). More is more exact
-    /// for hashes, zsets and streams, at O(N) per key; 0 (exact) is not offered.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10_000))]
-    pub samples: Option<u32>,
+    /// Elements MEMORY USAGE samples per key: collections up to N elements are measured
+    /// exactly, bigger ones estimated at O(N) per key (5 is the server's own default, cheaper
+    /// and rougher); 0 (exact, O(elements)) is not offered.
+    #[arg(long, value_name = "N", default_value_t = redis_probe::keys::DEFAULT_SAMPLES, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub samples: u32,
     /// Also read OBJECT IDLETIME (seconds since last access).
     #[arg(long)]
     pub idle: bool,

@@ -1,6 +1,6 @@
 //! After a db is scanned: element counts for its top keys, big keys and framework
 //! collections (O(1) length commands, one pipeline), then exact sizes (`MEMORY USAGE ...
-//! SAMPLES 0`) for top keys small enough that this costs little.
+//! SAMPLES 0`) for top keys small enough that this costs little, and 4096 samples for the others.
 
 use std::collections::HashMap;
 
@@ -14,6 +14,10 @@ use super::{
     top::{Candidate, TopHeap, TopKey},
     ttl::Ttl,
 };
+
+/// Samples for top keys too big to measure exactly: the 200,000-member zset of the
+/// workloads reads within 0.2% of `SAMPLES 0` (64 samples: up to 2% off) in ~0.1 ms.
+const REFINE_SAMPLES: u32 = 4096;
 
 /// Element counts for the db's candidates (top keys, big keys, framework collections), then
 /// exact sizes for top keys small enough. Failures leave counts empty: the scan itself is done.
@@ -66,7 +70,9 @@ pub(super) async fn finish_db(
     for s in agg.fingerprints.structure.iter_mut().filter(|s| s.db == db) {
         s.elements = counts.get(&s.key).copied();
     }
-    // Exact sizes for top candidates that are cheap to measure.
+    // Top candidates measured again: exactly when they are small enough, otherwise with
+    // REFINE_SAMPLES. One command per round trip, so other clients are served in between
+    // (SAMPLES 0 on 10,000 hash fields takes ~1.5 ms; SAMPLES 4096 at most ~1 ms).
     let limit = run.opts.exact_top_max_elements;
     let mut top: Vec<(Candidate, bool)> = top
         .into_iter()
@@ -76,41 +82,24 @@ pub(super) async fn finish_db(
         })
         .collect();
     if limit > 0 && run.partial.is_none() {
-        let targets: Vec<usize> = top
-            .iter()
-            .enumerate()
-            .filter(|(_, (c, exact))| !exact && counts.get(&c.key).is_some_and(|n| *n <= limit))
-            .map(|(i, _)| i)
-            .collect();
-        if !targets.is_empty() {
-            let mut p = redis::Pipeline::new();
-            for i in &targets {
-                p.cmd("MEMORY").arg("USAGE").arg(&top[*i].0.key).arg("SAMPLES").arg(0);
+        for (c, is_exact) in top.iter_mut().filter(|(_, exact)| !exact) {
+            let Some(elements) = counts.get(&c.key).copied() else { continue };
+            let samples = if elements <= limit { 0 } else { REFINE_SAMPLES };
+            if samples != 0 && samples <= run.opts.samples {
+                continue;
             }
-            p.ignore_errors();
-            if let Ok(vals) = p.query_async::<Vec<Value>>(&mut run.con).await {
-                for (i, v) in targets.into_iter().zip(vals) {
-                    if let Value::Int(n) = v
-                        && let Ok(exact) = u64::try_from(n)
-                    {
-                        let (c, is_exact) = &mut top[i];
-                        let ttl = Ttl::from_pttl(c.pttl).unwrap_or(Ttl::Persistent);
-                        agg.correct(
-                            db,
-                            KeyRead {
-                                key: &c.key,
-                                type_name: &c.type_name,
-                                bytes: exact,
-                                ttl,
-                                idle_secs: c.idle_secs,
-                            },
-                            c.bytes,
-                        );
-                        c.bytes = exact;
-                        *is_exact = true;
-                    }
-                }
-            }
+            let mut cmd = redis::cmd("MEMORY");
+            cmd.arg("USAGE").arg(&c.key).arg("SAMPLES").arg(samples);
+            let Ok(Value::Int(n)) = cmd.query_async::<Value>(&mut run.con).await else { continue };
+            let Ok(bytes) = u64::try_from(n) else { continue };
+            let ttl = Ttl::from_pttl(c.pttl).unwrap_or(Ttl::Persistent);
+            agg.correct(
+                db,
+                KeyRead { key: &c.key, type_name: &c.type_name, bytes, ttl, idle_secs: c.idle_secs },
+                c.bytes,
+            );
+            c.bytes = bytes;
+            *is_exact = samples == 0 || elements <= u64::from(samples);
         }
     }
     top.sort_by(|a, b| b.0.cmp(&a.0));

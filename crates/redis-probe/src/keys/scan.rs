@@ -404,9 +404,8 @@ impl Run<'_> {
         for k in keys {
             // Never SAMPLES 0 here: it is O(elements) (467 ms on a 1M-field hash).
             p.cmd("MEMORY").arg("USAGE").arg(k);
-            if let Some(n) = self.opts.samples.filter(|n| *n > 0) {
-                p.arg("SAMPLES").arg(n);
-            }
+            let samples = if self.opts.samples == 0 { super::DEFAULT_SAMPLES } else { self.opts.samples };
+            p.arg("SAMPLES").arg(samples);
             p.cmd("TYPE").arg(k);
             p.cmd("PTTL").arg(k);
             if self.opts.idle {
