@@ -4,7 +4,9 @@
 
 mod util;
 
-use testkit::RedisServer;
+use std::time::Duration;
+
+use testkit::{LatencyRelay, RedisServer, Upstream};
 use util::{bin, stderr, stdout};
 
 fn audit_json(url: &str, extra: &[&str]) -> (Option<i32>, serde_json::Value) {
@@ -155,4 +157,44 @@ fn table_yaml_and_sarif_outputs() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["version"], "2.1.0");
     assert!(!v["runs"][0]["results"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn a_server_still_loading_its_dataset_is_one_line_with_progress() {
+    let source = RedisServer::start(&[]).unwrap();
+    source.cli(&["EVAL", "for i = 1, 20000 do redis.call('SET', 'key:' .. i, i) end", "0"]);
+    // 20,000 keys at 2 ms each: 40 s of loading, far longer than the test.
+    let loading = RedisServer::start_loading(&source.save_rdb(), 2000).unwrap();
+    for command in ["audit", "keys"] {
+        let o = bin().args([command, "--redis-url", &loading.url()]).output().unwrap();
+        assert_eq!(o.status.code(), Some(2), "{command}: {}", stdout(&o));
+        let err = stderr(&o);
+        assert_eq!(err.trim().lines().count(), 1, "{command}: {err}");
+        assert!(err.contains("loading its dataset") && err.contains("% done"), "{command}: {err}");
+    }
+}
+
+#[test]
+fn a_server_killed_mid_scan_gives_a_partial_audit() {
+    let s = RedisServer::start(&[]).unwrap();
+    s.cli(&["EVAL", "for i = 1, 200000 do redis.call('SET', 'key:' .. i, i) end", "0"]);
+    // 20 ms per round trip: 200 SCAN batches take about 4 s; the server dies after 1.5 s.
+    let relay =
+        LatencyRelay::start(Upstream::Unix(s.socket().to_path_buf()), Duration::from_millis(10)).unwrap();
+    let pid = s.pid();
+    let killer = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(1500));
+        let _ = std::process::Command::new("kill").arg("-9").arg(pid.to_string()).status();
+    });
+    let (code, v) = audit_json(&relay.url(), &[]);
+    killer.join().unwrap();
+    assert!(matches!(code, Some(0 | 1)), "{v}");
+    let partial = v["partial"].as_str().unwrap_or_else(|| panic!("not partial: {v}"));
+    assert!(partial.contains("cover only the keys read"), "{partial}");
+    let read = v["keys"]["totals"]["keys"].as_u64().unwrap();
+    assert!(read > 0 && read < 200_000, "{read}");
+    let notes = v["notes"].to_string();
+    assert!(notes.contains("keyspace scan is partial"), "{notes}");
+    // Nothing is extrapolated from a scan that stopped on an error.
+    assert!(v["keys"]["estimated_totals"].is_null(), "{}", v["keys"]["estimated_totals"]);
 }

@@ -31,8 +31,10 @@ pub enum ProbeError {
     Connect { target: String, reason: String },
     #[error("{target}: {reason}")]
     Auth { target: String, reason: String },
-    #[error("{target}: Redis is loading its dataset into memory; try again when loading has finished")]
-    Loading { target: String },
+    #[error(
+        "{target}: Redis is loading its dataset into memory{progress}; try again when loading has finished"
+    )]
+    Loading { target: String, progress: String },
     #[error("{target}: `{command}` timed out after {secs} s")]
     Timeout { target: String, command: String, secs: u64 },
     #[error("{target}: `{command}` failed: {reason}")]
@@ -105,7 +107,10 @@ impl Probe {
         .await;
         match opened {
             Ok(r) => r,
-            Err(_) => Err(fail(format!("no answer within {} s", timeouts.connect.as_secs()))),
+            Err(_) => Err(fail(format!(
+                "no answer within {} s (a server busy loading its dataset or running a slow command does not answer)",
+                timeouts.connect.as_secs()
+            ))),
         }
     }
 
@@ -134,8 +139,14 @@ impl Probe {
         if target.db != 0 {
             probe.cmd::<()>(redis::cmd("SELECT").arg(target.db)).await?;
         }
-        // Finds out now whether the server wants a password we were not given.
-        probe.cmd::<String>(&redis::cmd("PING")).await?;
+        // Finds out now whether the server wants a password we were not given, or is loading.
+        match probe.cmd::<String>(&redis::cmd("PING")).await {
+            Err(ProbeError::Loading { target, .. }) => {
+                let progress = loading_progress(&mut probe).await;
+                return Err(ProbeError::Loading { target, progress });
+            }
+            other => other?,
+        };
         let _ = probe.cmd::<()>(redis::cmd("CLIENT").arg("SETNAME").arg("redis-audit")).await;
         Ok(probe)
     }
@@ -162,6 +173,24 @@ impl Probe {
     /// The underlying connection, for callers that build their own pipelines.
     pub fn connection(&mut self) -> &mut MultiplexedConnection {
         &mut self.con
+    }
+}
+
+/// ` (37% done, about 12 s left)` from INFO persistence, which a loading server answers;
+/// empty when it does not say.
+async fn loading_progress(probe: &mut Probe) -> String {
+    let Ok(text) = probe.cmd::<String>(redis::cmd("INFO").arg("persistence")).await else {
+        return String::new();
+    };
+    let field = |name: &str| {
+        text.lines().find_map(|l| l.trim().strip_prefix(name)?.strip_prefix(':')).map(str::to_string)
+    };
+    let percent = field("loading_loaded_perc").and_then(|p| p.parse::<f64>().ok());
+    let eta = field("loading_eta_seconds").and_then(|s| s.parse::<u64>().ok());
+    match (percent, eta) {
+        (Some(p), Some(s)) => format!(" ({p:.0}% done, about {s} s left)"),
+        (Some(p), None) => format!(" ({p:.0}% done)"),
+        _ => String::new(),
     }
 }
 
@@ -208,7 +237,7 @@ fn classify(
             target,
             reason: "the server requires a password: put it in the URL (redis://:PASSWORD@host) or set REDISCLI_AUTH".into(),
         },
-        "LOADING" => ProbeError::Loading { target },
+        "LOADING" => ProbeError::Loading { target, progress: String::new() },
         _ if code == "WRONGPASS" || text.contains("WRONGPASS") || text.contains("invalid username-password") => {
             ProbeError::Auth { target, reason: "authentication failed: wrong user name or password".into() }
         }

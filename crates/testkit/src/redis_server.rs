@@ -18,7 +18,7 @@ pub enum ServerError {
     },
     #[error("redis-server did not answer PING within {0:?}; its log:\n{1}")]
     NotReady(Duration, String),
-    #[error("temp dir: {0}")]
+    #[error("temp dir or RDB copy: {0}")]
     TempDir(#[source] std::io::Error),
 }
 
@@ -34,10 +34,34 @@ impl RedisServer {
     /// Starts a server with default settings plus `extra` config arguments
     /// (e.g. `["--maxmemory", "100mb"]`).
     pub fn start(extra: &[&str]) -> Result<RedisServer, ServerError> {
+        Self::spawn(None, extra)
+    }
+
+    /// Starts a server that loads `rdb` (see [`RedisServer::save_rdb`]) slowly, `delay_us`
+    /// microseconds per key, answering `-LOADING` meanwhile: returns as soon as it does.
+    /// Redis 7.0+ and Valkey (6.2 has no `loading-process-events-interval-bytes`).
+    pub fn start_loading(rdb: &Path, delay_us: u32) -> Result<RedisServer, ServerError> {
+        let delay = delay_us.to_string();
+        // Events are served only every `loading-process-events-interval-bytes` of the file
+        // (2 MB by default): a small file would load without a single answer.
+        let extra = ["--key-load-delay", &delay, "--loading-process-events-interval-bytes", "1024"];
+        Self::spawn(Some(rdb), &extra)
+    }
+
+    /// `SAVE`s the dataset and returns the path of the RDB file written.
+    pub fn save_rdb(&self) -> PathBuf {
+        self.cli(&["SAVE"]);
+        self.dir.path().join("dump.rdb")
+    }
+
+    fn spawn(rdb: Option<&Path>, extra: &[&str]) -> Result<RedisServer, ServerError> {
         let bin = std::env::var("REDIS_SERVER_BIN").unwrap_or_else(|_| "redis-server".to_string());
         let dir = tempfile::tempdir().map_err(ServerError::TempDir)?;
         let socket = dir.path().join("redis.sock");
         let log = dir.path().join("redis.log");
+        if let Some(rdb) = rdb {
+            std::fs::copy(rdb, dir.path().join("dump.rdb")).map_err(ServerError::TempDir)?;
+        }
         let mut cmd = Command::new(&bin);
         cmd.arg("--port")
             .arg("0")
@@ -59,11 +83,11 @@ impl RedisServer {
             .stderr(Stdio::null());
         let child = cmd.spawn().map_err(|source| ServerError::Spawn { bin: bin.clone(), source })?;
         let server = RedisServer { child, dir, socket };
-        server.wait_ready(Duration::from_secs(10))?;
+        server.wait_ready(Duration::from_secs(10), rdb.is_some())?;
         Ok(server)
     }
 
-    fn wait_ready(&self, limit: Duration) -> Result<(), ServerError> {
+    fn wait_ready(&self, limit: Duration, loading_is_ready: bool) -> Result<(), ServerError> {
         let start = Instant::now();
         while start.elapsed() < limit {
             if let Ok(mut s) = UnixStream::connect(&self.socket) {
@@ -72,7 +96,9 @@ impl RedisServer {
                 // +PONG, or -NOAUTH with requirepass: the server is up. -LOADING: wait.
                 if s.write_all(b"PING\r\n").is_ok()
                     && let Ok(n) = s.read(&mut buf)
-                    && (buf[..n].starts_with(b"+PONG") || buf[..n].starts_with(b"-NOAUTH"))
+                    && (buf[..n].starts_with(b"+PONG")
+                        || buf[..n].starts_with(b"-NOAUTH")
+                        || loading_is_ready && buf[..n].starts_with(b"-LOADING"))
                 {
                     return Ok(());
                 }

@@ -23,6 +23,8 @@ use crate::{
 struct AuditReport<'a> {
     schema_version: u32,
     target: &'a str,
+    /// Why the keyspace scan stopped early (its figures cover only the keys read), if it did.
+    partial: Option<&'a str>,
     summary: Summary,
     findings: &'a [Finding],
     notes: &'a [String],
@@ -118,6 +120,7 @@ pub fn run(args: &AuditArgs, color: ColorWhen) -> anyhow::Result<ExitCode> {
             let report = AuditReport {
                 schema_version: 1,
                 target: &snapshot.target,
+                partial: keys.as_ref().and_then(|k| k.partial.as_deref()),
                 summary,
                 findings: &found,
                 notes: &notes,
