@@ -77,6 +77,9 @@ impl Probe {
         let fail = |reason: String| ProbeError::Connect { target: label.clone(), reason };
         let opened = tokio::time::timeout(timeouts.connect, async {
             match &target.address {
+                Address::Stream { .. } => {
+                    Err(fail("reached through a stream: use Probe::from_stream".into()))
+                }
                 Address::Unix { path } => {
                     #[cfg(unix)]
                     {

@@ -6,8 +6,19 @@ use std::fmt;
 /// How to reach the server.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub enum Address {
-    Tcp { host: String, port: u16, tls: bool },
-    Unix { path: String },
+    Tcp {
+        host: String,
+        port: u16,
+        tls: bool,
+    },
+    Unix {
+        path: String,
+    },
+    /// A stream the caller opens (a Kubernetes port-forward), shown as `label`
+    /// (`pod/cache/redis-master-0`); only [`crate::Probe::from_stream`] can use it.
+    Stream {
+        label: String,
+    },
 }
 
 /// A Redis to connect to.
@@ -31,6 +42,17 @@ impl Target {
     pub fn unix(path: impl Into<String>) -> Self {
         Target {
             address: Address::Unix { path: path.into() },
+            username: None,
+            password: None,
+            db: 0,
+            tls_insecure: false,
+        }
+    }
+
+    /// A server reached through a stream the caller opens, named `label` in every message.
+    pub fn stream(label: impl Into<String>) -> Self {
+        Target {
+            address: Address::Stream { label: label.into() },
             username: None,
             password: None,
             db: 0,
@@ -129,6 +151,13 @@ impl fmt::Display for Target {
                 }
                 if self.db != 0 {
                     write!(f, "/{}", self.db)?;
+                }
+                Ok(())
+            }
+            Address::Stream { label } => {
+                write!(f, "{label}")?;
+                if self.db != 0 {
+                    write!(f, " db {}", self.db)?;
                 }
                 Ok(())
             }

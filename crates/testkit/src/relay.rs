@@ -32,8 +32,11 @@ pub struct LatencyRelay {
     port: u16,
     stop: Arc<AtomicBool>,
     accept: Option<thread::JoinHandle<()>>,
+    /// Both ends of every connection relayed so far, to cut them on demand.
+    open: Arc<std::sync::Mutex<Vec<Conn>>>,
 }
 
+#[derive(Debug)]
 enum Conn {
     Tcp(TcpStream),
     #[cfg(unix)]
@@ -110,6 +113,8 @@ impl LatencyRelay {
         let port = listener.local_addr()?.port();
         let stop = Arc::new(AtomicBool::new(false));
         let stop2 = stop.clone();
+        let open: Arc<std::sync::Mutex<Vec<Conn>>> = Arc::default();
+        let open2 = open.clone();
         let accept = thread::spawn(move || {
             while !stop2.load(Ordering::Relaxed) {
                 match listener.accept() {
@@ -117,7 +122,14 @@ impl LatencyRelay {
                         let _ = client.set_nonblocking(false);
                         let _ = client.set_nodelay(true);
                         if let Ok(server) = Conn::open(&upstream) {
-                            pipe_both(Conn::Tcp(client), server, one_way);
+                            let client = Conn::Tcp(client);
+                            if let (Ok(c), Ok(s), Ok(mut list)) =
+                                (client.try_clone(), server.try_clone(), open2.lock())
+                            {
+                                list.push(c);
+                                list.push(s);
+                            }
+                            pipe_both(client, server, one_way);
                         }
                     }
                     Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
@@ -127,7 +139,17 @@ impl LatencyRelay {
                 }
             }
         });
-        Ok(LatencyRelay { port, stop, accept: Some(accept) })
+        Ok(LatencyRelay { port, stop, accept: Some(accept), open })
+    }
+
+    /// Cuts every connection relayed so far, as a dropped port-forward or a network failure
+    /// would; new connections are still accepted.
+    pub fn drop_connections(&self) {
+        if let Ok(mut list) = self.open.lock() {
+            for c in list.drain(..) {
+                c.shutdown(Shutdown::Both);
+            }
+        }
     }
 
     pub fn port(&self) -> u16 {

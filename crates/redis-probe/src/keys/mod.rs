@@ -26,7 +26,7 @@ pub use prefix::{PrefixStats, display_key, pattern_of};
 pub use report::{DbReport, KeysReport, SampleInfo};
 pub use retention::{RULES, Reclaim, RetentionIssue};
 pub use role::RoleGuess;
-pub use scan::scan;
+pub use scan::{Reconnect, scan, scan_resumable};
 pub use top::TopKey;
 pub use ttl::TtlBucket;
 

@@ -32,7 +32,7 @@ use crate::{Probe, ProbeError};
 
 type Reply<T> = oneshot::Receiver<redis::RedisResult<T>>;
 /// A batch's keys and the pending reply to their reads.
-type Pending = VecDeque<(Vec<Vec<u8>>, Reply<Vec<Value>>)>;
+type Pending = VecDeque<(u64, Vec<Vec<u8>>, Reply<Vec<Value>>)>;
 
 /// Scans the keyspace of the server behind `probe` and reports on it.
 ///
@@ -43,6 +43,25 @@ pub async fn scan(
     probe: &mut Probe,
     opts: &ScanOptions,
     progress: &mut dyn FnMut(super::Progress),
+) -> Result<KeysReport, ProbeError> {
+    scan_resumable(probe, opts, progress, None).await
+}
+
+/// Opens a new connection to the same server, for [`scan_resumable`].
+pub type Reconnect<'a> = &'a mut (
+            dyn FnMut() -> std::pin::Pin<
+    Box<dyn std::future::Future<Output = Result<Probe, ProbeError>> + Send>,
+> + Send
+        );
+
+/// As [`scan`], but when the connection drops mid-scan (a Kubernetes port-forward closing),
+/// `reconnect` is called once and the scan goes on from the cursor of the oldest batch not yet
+/// read, so no key is counted twice or skipped; a second drop gives a partial report.
+pub async fn scan_resumable(
+    probe: &mut Probe,
+    opts: &ScanOptions,
+    progress: &mut dyn FnMut(super::Progress),
+    mut reconnect: Option<Reconnect<'_>>,
 ) -> Result<KeysReport, ProbeError> {
     let label = probe.label.clone();
     let keyspace_text: String = probe.cmd(redis::cmd("INFO").arg("keyspace")).await?;
@@ -89,6 +108,7 @@ pub async fn scan(
         current_keys: 0,
         partial: None,
         errors: Errors::default(),
+        sent_in_db: 0,
     };
     let mut selected = home_db;
     let mut db_reports = Vec::new();
@@ -112,7 +132,29 @@ pub async fn scan(
             u64::try_from(share).unwrap_or(u64::MAX).max(1)
         });
         run.current_keys = at_start;
-        let outcome = run.db(db, budget, &mut agg, progress).await;
+        let mut outcome = run.db(db, budget, 0, &mut agg, progress).await;
+        if let Err(e) = &outcome
+            && e.resume_from.is_some()
+            && run.read > 0
+            && let Some(again) = reconnect.take()
+        {
+            let cursor = e.resume_from.unwrap_or(0);
+            let first = e.to_string();
+            match again().await {
+                Ok(mut fresh) => {
+                    let selected_ok = cluster || fresh.cmd::<()>(redis::cmd("SELECT").arg(db)).await.is_ok();
+                    if selected_ok {
+                        notes.push(format!("{first}; reconnected and resumed db {db} from cursor {cursor}"));
+                        run.con = fresh.connection().clone();
+                        *probe = fresh;
+                        selected = db;
+                        let left = budget.map(|b| b.saturating_sub(run.sent_in_db));
+                        outcome = run.db(db, left, cursor, &mut agg, progress).await;
+                    }
+                }
+                Err(e2) => notes.push(format!("{first}; reconnecting failed: {e2}")),
+            }
+        }
         run.done_before += at_start;
         if let Err(e) = &outcome
             && run.read == 0
@@ -305,6 +347,8 @@ pub(super) struct Run<'o> {
     current_keys: u64,
     pub(super) partial: Option<String>,
     errors: Errors,
+    /// Keys sent for reading in the current db (for the sample budget across a resume).
+    sent_in_db: u64,
 }
 
 struct DbOutcome {
@@ -319,6 +363,9 @@ pub(super) struct LinkError {
     label: String,
     what: &'static str,
     reason: String,
+    /// The SCAN cursor to go on from after reconnecting: that of the oldest batch whose
+    /// replies were not folded in (`None`: not a dropped connection).
+    resume_from: Option<u64>,
 }
 
 impl std::fmt::Display for LinkError {
@@ -354,6 +401,11 @@ pub(super) fn describe(e: &redis::RedisError) -> String {
     }
 }
 
+/// A lost connection (worth one reconnect), as opposed to a refused command.
+fn dropped(e: &LinkError) -> bool {
+    e.reason.contains("connection lost") || e.reason.contains("connection task ended")
+}
+
 /// Sends `SCAN` (if any) then the reads pipeline (if any) from one task, in that order, and
 /// hands each reply back as soon as it arrives.
 fn launch(
@@ -386,7 +438,7 @@ fn launch(
 
 impl Run<'_> {
     pub(super) fn fail(&self, what: &'static str, reason: String) -> LinkError {
-        LinkError { label: self.label.clone(), what, reason }
+        LinkError { label: self.label.clone(), what, reason, resume_from: None }
     }
 
     fn scan_cmd(&self, cursor: u64) -> redis::Cmd {
@@ -446,12 +498,19 @@ impl Run<'_> {
         &mut self,
         db: u32,
         budget: Option<u64>,
+        start: u64,
         agg: &mut Aggregates,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<DbOutcome, LinkError> {
-        let (first, _) = launch(&self.con, Some(self.scan_cmd(0)), None);
+        let (first, _) = launch(&self.con, Some(self.scan_cmd(start)), None);
         let mut next_scan = first;
+        // The cursor the SCAN in flight was sent with, and per pending batch the cursor of the
+        // SCAN that returned its keys: where to resume if the connection drops.
+        let mut scan_input = start;
         let mut pending: Pending = VecDeque::new();
+        if start == 0 {
+            self.sent_in_db = 0;
+        }
         let mut sent_here: u64 = 0;
         let mut fraction = 0.0;
         let mut complete = false;
@@ -460,7 +519,13 @@ impl Run<'_> {
             let reply = match rx.await {
                 Ok(Ok(v)) => v,
                 Ok(Err(e)) => {
-                    result = Err(self.fail("SCAN", describe(&e)));
+                    let mut err = self.fail("SCAN", describe(&e));
+                    if dropped(&err) {
+                        err.resume_from = Some(pending.front().map_or(scan_input, |p| p.0));
+                        let unread = pending.iter().map(|p| p.1.len() as u64).sum::<u64>();
+                        self.sent_in_db = self.sent_in_db.saturating_sub(unread);
+                    }
+                    result = Err(err);
                     break;
                 }
                 Err(_) => {
@@ -490,14 +555,19 @@ impl Run<'_> {
             let (s, r) = launch(&self.con, scan, reads);
             next_scan = s;
             sent_here += keys.len() as u64;
+            self.sent_in_db += keys.len() as u64;
             self.requested += keys.len() as u64;
             if let Some(r) = r {
-                pending.push_back((keys, r));
+                pending.push_back((scan_input, keys, r));
             }
+            scan_input = cursor;
             // Fold in the older batch while the server works on the newer one.
             while pending.len() > 1 || (next_scan.is_none() && !pending.is_empty()) {
-                let Some((keys, rx)) = pending.pop_front() else { break };
-                if let Err(e) = self.fold(db, &keys, rx, agg).await {
+                let Some((input, keys, rx)) = pending.pop_front() else { break };
+                if let Err(mut e) = self.fold(db, &keys, rx, agg).await {
+                    e.resume_from = dropped(&e).then_some(input);
+                    let unread = keys.len() as u64 + pending.iter().map(|p| p.1.len() as u64).sum::<u64>();
+                    self.sent_in_db = self.sent_in_db.saturating_sub(unread);
                     result = Err(e);
                     break;
                 }
