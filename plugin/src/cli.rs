@@ -6,13 +6,19 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 /// Stops Redis from silently eating your cluster's memory: lint configs before they ship.
 #[derive(Debug, Parser)]
-#[command(name = "redis-audit", version, about, max_term_width = 100)]
+#[command(name = "redis-audit", version, about, max_term_width = 100, subcommand_precedence_over_arg = true)]
 pub struct Cli {
     /// When to use colour: auto (a terminal, and NO_COLOR unset), always or never.
     #[arg(long, value_enum, default_value_t = ColorWhen::Auto, global = true)]
     pub color: ColorWhen,
+    #[command(flatten)]
+    pub kube: KubeArgs,
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
+    /// With no subcommand: `audit` (`kubectl redis-audit -n cache` audits the Redis pods of
+    /// namespace cache).
+    #[command(flatten)]
+    pub audit: AuditArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -29,9 +35,10 @@ pub enum Command {
     /// Reads files and directories (default: the current directory), or `-` for standard
     /// input, e.g. `helm template . | redis-audit lint -`.
     Lint(LintArgs),
-    /// Audit a live Redis: memory, maxmemory and policy against the container limit and role,
-    /// evictions, OOM errors, persistence, and the keyspace (big keys, data without TTL,
-    /// framework retention).
+    /// Audit live Redis and Valkey: the pods of a cluster (the default), or one server with
+    /// --redis-url. Memory, maxmemory and policy against the container limit and role,
+    /// evictions, OOM kills and errors, persistence, and the keyspace (big keys, data without
+    /// TTL, framework retention).
     Audit(AuditArgs),
     /// Scan the keyspace of a live Redis: biggest keys, key patterns with memory and TTL
     /// coverage, TTL histogram, frameworks, retention problems and reclaimable memory.
@@ -43,14 +50,38 @@ pub enum Command {
         /// Rule id, e.g. maxmemory-unset.
         id: String,
     },
+    /// Audit a bundled test cluster: real redis-servers behind a Kubernetes test API server,
+    /// reached through port-forwards, as `kubectl redis-audit -A` would a real one. Needs
+    /// `redis-server`; everything it starts stops when it exits.
+    Demo(AuditArgs),
+    /// Print a shell completion script (for `redis-audit` and `kubectl-redis_audit`).
+    ///
+    /// bash: `source <(redis-audit completion bash)`. For `kubectl redis-audit <TAB>` put the
+    /// `kubectl_complete-redis_audit` helper (plugin/completion/) on PATH instead.
+    Completion {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Completion protocol of kubectl's plugin completion (used by kubectl_complete-redis_audit).
+    #[command(name = "__complete", hide = true)]
+    Complete {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        words: Vec<String>,
+    },
 }
 
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Clone, clap::Args)]
 pub struct AuditArgs {
-    /// Redis to audit: redis://[user[:password]@]host[:port][/db], rediss://..., unix:///path.
-    /// A password can also come from REDISCLI_AUTH.
-    #[arg(long, value_name = "URL", env = "REDIS_URL", hide_env_values = true)]
-    pub redis_url: String,
+    /// Pods to audit (`NAME` or `pod/NAME`); default: every Redis and Valkey pod in scope.
+    #[arg(value_name = "POD", conflicts_with = "redis_url")]
+    pub pods: Vec<String>,
+    /// Filled from the global kubectl flags.
+    #[arg(skip)]
+    pub kube: KubeArgs,
+    /// Audit one server directly instead of a cluster: redis://[user[:password]@]host[:port][/db],
+    /// rediss://..., unix:///path. A password can also come from REDISCLI_AUTH.
+    #[arg(long, value_name = "URL")]
+    pub redis_url: Option<String>,
     /// Container memory limit to compare with (Kubernetes quantity, e.g. 512Mi).
     #[arg(long, value_name = "QUANTITY")]
     pub memory_limit: Option<String>,
@@ -72,6 +103,73 @@ pub struct AuditArgs {
     /// Connect timeout in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 5)]
     pub connect_timeout: u64,
+    /// Pods audited at the same time.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub concurrency: u32,
+    /// Give up on one pod after this many seconds (the others go on).
+    #[arg(long, value_name = "SECS", default_value_t = 120)]
+    pub pod_timeout: u64,
+}
+
+/// The kubectl flags a plugin must implement itself (kubectl does not pass its own on).
+/// Global: `kubectl redis-audit --context prod keys POD` and `... keys POD --context prod` both work.
+#[derive(Debug, Clone, clap::Args)]
+pub struct KubeArgs {
+    /// Path to the kubeconfig file (default: $KUBECONFIG, which may list several, or ~/.kube/config).
+    #[arg(long, value_name = "FILE", global = true)]
+    pub kubeconfig: Option<PathBuf>,
+    /// The kubeconfig context to use.
+    #[arg(long, value_name = "NAME", global = true)]
+    pub context: Option<String>,
+    /// Namespace (default: the context's, else `default`).
+    #[arg(long, short = 'n', value_name = "NS", global = true)]
+    pub namespace: Option<String>,
+    /// All namespaces.
+    #[arg(long, short = 'A', conflicts_with = "namespace", global = true)]
+    pub all_namespaces: bool,
+    /// Label selector, e.g. `app.kubernetes.io/instance=cache`.
+    #[arg(long, short = 'l', value_name = "SELECTOR", global = true)]
+    pub selector: Option<String>,
+    /// Timeout of each API request, e.g. 10s, 1m (0: none).
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration, global = true)]
+    pub request_timeout: std::time::Duration,
+    /// Redis password from this Secret key, in the pod's namespace: `secret/NAME:KEY`
+    /// (default: found from the pod's env and mounted Secrets).
+    #[arg(long, value_name = "secret/NAME:KEY", global = true)]
+    pub password_from: Option<String>,
+}
+
+impl Default for KubeArgs {
+    fn default() -> Self {
+        KubeArgs {
+            kubeconfig: None,
+            context: None,
+            namespace: None,
+            all_namespaces: false,
+            selector: None,
+            request_timeout: std::time::Duration::from_secs(30),
+            password_from: None,
+        }
+    }
+}
+
+/// `30s`, `1m`, `2h`, `500ms` or plain seconds, as kubectl's --request-timeout takes.
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    use std::time::Duration;
+    let s = s.trim();
+    let (num, unit) = s.find(|c: char| !c.is_ascii_digit() && c != '.').map_or((s, ""), |i| s.split_at(i));
+    let n: f64 = num.parse().map_err(|_| format!("`{s}` is not a duration (e.g. 30s, 1m)"))?;
+    let secs = match unit {
+        "" | "s" => n,
+        "ms" => n / 1000.0,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => return Err(format!("`{s}`: unknown unit `{unit}` (use ms, s, m or h)")),
+    };
+    if !secs.is_finite() || secs < 0.0 {
+        return Err(format!("`{s}` is not a duration"));
+    }
+    Ok(Duration::from_secs_f64(secs))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -89,14 +187,21 @@ pub enum AuditFormat {
     Json,
     Yaml,
     Sarif,
+    Prometheus,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct KeysArgs {
-    /// Redis to scan: redis://[user[:password]@]host[:port][/db], rediss://..., unix:///path.
-    /// A password can also come from REDISCLI_AUTH.
-    #[arg(long, value_name = "URL", env = "REDIS_URL", hide_env_values = true)]
-    pub redis_url: String,
+    /// The pod to scan (`NAME` or `pod/NAME`), reached through a port-forward.
+    #[arg(value_name = "POD", required_unless_present = "redis_url", conflicts_with = "redis_url")]
+    pub pod: Option<String>,
+    /// Filled from the global kubectl flags.
+    #[arg(skip)]
+    pub kube: KubeArgs,
+    /// Scan one server directly instead of a pod: redis://[user[:password]@]host[:port][/db],
+    /// rediss://..., unix:///path. A password can also come from REDISCLI_AUTH.
+    #[arg(long, value_name = "URL")]
+    pub redis_url: Option<String>,
     /// Scan only this db (default: every db that holds keys).
     #[arg(long, value_name = "N")]
     pub db: Option<u32>,
@@ -211,5 +316,16 @@ mod tests {
     fn cli_is_consistent() {
         use clap::CommandFactory;
         super::Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn durations_like_kubectl() {
+        use std::time::Duration;
+        assert_eq!(super::parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(super::parse_duration("1m"), Ok(Duration::from_secs(60)));
+        assert_eq!(super::parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(super::parse_duration("7"), Ok(Duration::from_secs(7)));
+        assert!(super::parse_duration("soon").is_err());
+        assert!(super::parse_duration("5d").is_err());
     }
 }

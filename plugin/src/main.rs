@@ -4,11 +4,18 @@
 
 mod cli;
 mod commands;
+mod kubernetes;
 mod output;
 
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // kubectl's plugin completion passes the typed words verbatim, global flags included:
+    // they must not reach clap's parser (which would take `--context` as this call's own).
+    let argv: Vec<String> = std::env::args().collect();
+    if argv.get(1).is_some_and(|a| a == "__complete") {
+        return commands::complete(&argv[2..]);
+    }
     let cli = cli::parse();
     match commands::run(cli) {
         Ok(code) => code,
@@ -19,6 +26,10 @@ fn main() -> ExitCode {
                     .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
             }) {
                 return ExitCode::SUCCESS;
+            }
+            if err.downcast_ref::<commands::Interrupted>().is_some() {
+                anstream::eprintln!("interrupted");
+                return ExitCode::from(130);
             }
             anstream::eprintln!("error: {err:#}");
             ExitCode::from(2)

@@ -50,3 +50,106 @@ fn which(name: &str) -> Option<std::path::PathBuf> {
     std::env::var_os("PATH")
         .and_then(|p| std::env::split_paths(&p).map(|d| d.join(name)).find(|c| c.is_file()))
 }
+
+/// kubectl ≥ 1.26 completes plugin arguments through `kubectl_complete-<plugin>` on PATH.
+#[test]
+fn kubectl_completes_the_plugin_through_the_helper() {
+    let kubectl = which("kubectl").expect("kubectl must be installed for this test (.ci/run checks it)");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(env!("CARGO_BIN_EXE_kubectl-redis_audit"), dir.path().join("kubectl-redis_audit")).unwrap();
+    std::fs::copy(
+        repo().join("plugin/completion/kubectl_complete-redis_audit"),
+        dir.path().join("kubectl_complete-redis_audit"),
+    )
+    .unwrap();
+    let path = format!("{}:{}", dir.path().display(), std::env::var("PATH").unwrap_or_default());
+    let home = tempfile::tempdir().unwrap();
+    let complete = |words: &[&str]| {
+        let o = Command::new(&kubectl)
+            .arg("__complete")
+            .arg("redis-audit")
+            .args(words)
+            .env("PATH", &path)
+            .env("HOME", home.path())
+            .env("KUBECONFIG", home.path().join("none"))
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let subcommands = complete(&[""]);
+    for want in ["lint", "audit", "keys", "rules"] {
+        assert!(subcommands.lines().any(|l| l.starts_with(want)), "{want} missing: {subcommands}");
+    }
+    assert!(!subcommands.contains("__complete"), "{subcommands}");
+    let flags = complete(&["audit", "--con"]);
+    assert!(flags.lines().any(|l| l.starts_with("--context")), "{flags}");
+    assert!(flags.lines().any(|l| l.starts_with("--concurrency")), "{flags}");
+    let formats = complete(&["audit", "-o", ""]);
+    for want in ["table", "wide", "json", "yaml", "sarif", "prometheus"] {
+        assert!(formats.lines().any(|l| l == want), "{want} missing: {formats}");
+    }
+    // The directive line: no file completion.
+    assert!(formats.trim_end().ends_with(":4"), "{formats}");
+
+    // Contexts come from the kubeconfig.
+    let config = home.path().join("config");
+    std::fs::write(
+        &config,
+        "apiVersion: v1\nkind: Config\ncontexts:\n- name: prod-eu\n  context: {cluster: c, user: u}\n\
+         - name: staging\n  context: {cluster: c, user: u}\nclusters: [{name: c, cluster: {server: 'http://127.0.0.1:1'}}]\n\
+         users: [{name: u, user: {}}]\ncurrent-context: staging\n",
+    )
+    .unwrap();
+    let contexts = complete(&["--kubeconfig", config.to_str().unwrap(), "--context", "pro"]);
+    assert_eq!(contexts.lines().next(), Some("prod-eu"), "{contexts}");
+}
+
+#[test]
+fn completion_scripts_for_every_shell() {
+    for shell in ["bash", "zsh", "fish"] {
+        let o = util::bin().args(["completion", shell]).output().unwrap();
+        assert!(o.status.success(), "{shell}");
+        let text = String::from_utf8_lossy(&o.stdout);
+        assert!(text.contains("kubectl-redis_audit") && text.contains("redis-audit"), "{shell}");
+    }
+}
+
+/// The krew manifest passes krew's own validation rules
+/// (kubernetes-sigs/krew: internal/index/validation/validate.go).
+#[test]
+fn krew_manifest_is_valid() {
+    let text = std::fs::read_to_string(repo().join("plugin/krew/redis-audit.yaml")).unwrap();
+    let m: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
+    assert_eq!(m["apiVersion"], "krew.googlecontainertools.github.com/v1alpha2");
+    assert_eq!(m["kind"], "Plugin");
+    assert_eq!(m["metadata"]["name"], "redis-audit", "name must match the file name");
+    let version = m["spec"]["version"].as_str().unwrap();
+    let semver = version.strip_prefix('v').unwrap();
+    assert_eq!(semver, env!("CARGO_PKG_VERSION"), "manifest version follows the crate");
+    let short = m["spec"]["shortDescription"].as_str().unwrap();
+    assert!(!short.is_empty() && !short.contains('\n'));
+    assert!(!m["spec"]["description"].as_str().unwrap().trim().is_empty());
+    let platforms = m["spec"]["platforms"].as_array().unwrap();
+    assert!(platforms.len() >= 4);
+    let mut seen = Vec::new();
+    for p in platforms {
+        let labels = p["selector"]["matchLabels"].as_object().unwrap();
+        assert!(labels.keys().all(|k| k == "os" || k == "arch"), "{labels:?}");
+        let os = labels["os"].as_str().unwrap();
+        seen.push(format!("{os}/{}", labels["arch"].as_str().unwrap()));
+        let uri = p["uri"].as_str().unwrap();
+        assert!(uri.starts_with("https://") && (uri.ends_with(".tar.gz") || uri.ends_with(".zip")), "{uri}");
+        assert!(uri.contains(version), "{uri}");
+        let sha = p["sha256"].as_str().unwrap();
+        assert!(sha.len() == 64 && sha.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        let bin = p["bin"].as_str().unwrap();
+        assert_eq!(bin.ends_with(".exe"), os == "windows", "{bin}");
+        let files = p["files"].as_array().unwrap();
+        assert!(files.iter().any(|f| f["from"] == "LICENSE"), "the LICENSE is extracted");
+        assert!(files.iter().any(|f| f["from"] == bin));
+    }
+    for want in ["linux/amd64", "linux/arm64", "darwin/amd64", "darwin/arm64"] {
+        assert!(seen.iter().any(|s| s == want), "{want}");
+    }
+    assert!(repo().join("LICENSE").is_file());
+}

@@ -18,6 +18,8 @@ pub enum ServerError {
     },
     #[error("redis-server did not answer PING within {0:?}; its log:\n{1}")]
     NotReady(Duration, String),
+    #[error("redis-server exited at start ({0}); its log:\n{1}")]
+    Exited(String, String),
     #[error("temp dir or RDB copy: {0}")]
     TempDir(#[source] std::io::Error),
 }
@@ -82,14 +84,19 @@ impl RedisServer {
             .stdout(Stdio::null())
             .stderr(Stdio::null());
         let child = cmd.spawn().map_err(|source| ServerError::Spawn { bin: bin.clone(), source })?;
-        let server = RedisServer { child, dir, socket };
+        let mut server = RedisServer { child, dir, socket };
         server.wait_ready(Duration::from_secs(10), rdb.is_some())?;
         Ok(server)
     }
 
-    fn wait_ready(&self, limit: Duration, loading_is_ready: bool) -> Result<(), ServerError> {
+    fn wait_ready(&mut self, limit: Duration, loading_is_ready: bool) -> Result<(), ServerError> {
         let start = Instant::now();
         while start.elapsed() < limit {
+            // A server that exited (a bad argument, a port taken) will never answer.
+            if let Ok(Some(status)) = self.child.try_wait() {
+                let log = std::fs::read_to_string(self.dir.path().join("redis.log")).unwrap_or_default();
+                return Err(ServerError::Exited(status.to_string(), log));
+            }
             if let Ok(mut s) = UnixStream::connect(&self.socket) {
                 let _ = s.set_read_timeout(Some(Duration::from_millis(500)));
                 let mut buf = [0u8; 64];

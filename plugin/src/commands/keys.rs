@@ -1,4 +1,4 @@
-//! `redis-audit keys --redis-url URL`: scans the keyspace and prints the biggest keys, key
+//! `redis-audit keys POD` / `keys --redis-url URL`: scans the keyspace and prints the biggest keys, key
 //! patterns, TTL coverage, frameworks, retention problems and reclaimable memory, as tables
 //! or JSON/YAML. Exit 0 on success; 2 when the server cannot be reached or the scan was cut
 //! short (the partial report is still printed, marked as such).
@@ -19,11 +19,10 @@ use redis_probe::{
 
 use crate::{
     cli::{KeysArgs, KeysFormat},
-    output,
+    kubernetes, output,
 };
 
 pub fn run(args: &KeysArgs) -> anyhow::Result<ExitCode> {
-    let target = output::redis_target(&args.redis_url)?;
     let opts = ScanOptions {
         count: args.count,
         top: args.top,
@@ -37,18 +36,23 @@ pub fn run(args: &KeysArgs) -> anyhow::Result<ExitCode> {
     };
     let timeouts =
         Timeouts { connect: Duration::from_secs(args.connect_timeout.max(1)), ..Timeouts::default() };
-    let runtime =
-        tokio::runtime::Builder::new_current_thread().enable_all().build().context("tokio runtime")?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .context("tokio runtime")?;
     let bar = std::io::stderr().is_terminal().then(progress_bar);
+    let mut on_progress = |p: Progress| {
+        if let Some(bar) = &bar {
+            bar.set_position((p.fraction * 1000.0) as u64);
+            bar.set_message(format!("db {}: {} of ~{} keys", p.db, p.keys_scanned, p.keys_total));
+        }
+    };
     let report = runtime.block_on(async {
-        let mut probe = Probe::connect(&target, timeouts).await?;
-        let mut on_progress = |p: Progress| {
-            if let Some(bar) = &bar {
-                bar.set_position((p.fraction * 1000.0) as u64);
-                bar.set_message(format!("db {}: {} of ~{} keys", p.db, p.keys_scanned, p.keys_total));
-            }
-        };
-        keys::scan(&mut probe, &opts, &mut on_progress).await
+        tokio::select! {
+            r = scan(args, &opts, timeouts, &mut on_progress) => r,
+            _ = tokio::signal::ctrl_c() => Err(super::Interrupted.into()),
+        }
     });
     if let Some(bar) = bar {
         bar.finish_and_clear();
@@ -72,6 +76,57 @@ pub fn run(args: &KeysArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(2));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Connects (to the URL, or to the pod through a port-forward) and scans; a dropped connection
+/// is reopened once and the scan resumes from its last cursor.
+async fn scan(
+    args: &KeysArgs,
+    opts: &ScanOptions,
+    timeouts: Timeouts,
+    progress: &mut dyn FnMut(Progress),
+) -> anyhow::Result<KeysReport> {
+    if let Some(url) = &args.redis_url {
+        let target = output::redis_target(url)?;
+        let mut probe = Probe::connect(&target, timeouts).await?;
+        let mut reconnect = move || -> std::pin::Pin<Box<dyn std::future::Future<Output = _> + Send>> {
+            let target = target.clone();
+            Box::pin(async move { Probe::connect(&target, timeouts).await })
+        };
+        return Ok(keys::scan_resumable(&mut probe, opts, progress, Some(&mut reconnect)).await?);
+    }
+    let name = args.pod.as_deref().unwrap_or_default();
+    let cluster = kubernetes::connect(&args.kube).await?;
+    let pod = kubernetes::find_one(&cluster, &args.kube, name).await?;
+    let password_from = args.kube.password_from.clone();
+    let conn = kubernetes::open(&cluster, &pod, password_from.as_deref(), timeouts)
+        .await
+        .map_err(anyhow::Error::msg)?;
+    let kubernetes::PodConnection { mut probe, forward, notes: _ } = conn;
+    // Forwards must outlive their probes: keep the reopened ones here.
+    let kept = std::sync::Arc::new(std::sync::Mutex::new(vec![forward]));
+    let kept2 = kept.clone();
+    let mut reconnect = move || -> std::pin::Pin<Box<dyn std::future::Future<Output = _> + Send>> {
+        let (cluster, pod, password_from, kept) =
+            (cluster.clone(), pod.clone(), password_from.clone(), kept2.clone());
+        Box::pin(async move {
+            match kubernetes::open(&cluster, &pod, password_from.as_deref(), timeouts).await {
+                Ok(c) => {
+                    if let Ok(mut k) = kept.lock() {
+                        k.push(c.forward);
+                    }
+                    Ok(c.probe)
+                }
+                Err(reason) => {
+                    Err(redis_probe::ProbeError::Connect { target: kubernetes::label(&pod), reason })
+                }
+            }
+        })
+    };
+    let report = keys::scan_resumable(&mut probe, opts, progress, Some(&mut reconnect)).await?;
+    drop(probe);
+    drop(kept);
+    Ok(report)
 }
 
 fn progress_bar() -> indicatif::ProgressBar {

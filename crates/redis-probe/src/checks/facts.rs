@@ -38,6 +38,8 @@ pub struct LiveFacts {
     pub persistence_errors: Vec<(String, String)>,
     pub memory_doctor: Option<String>,
     pub memory_limit: Option<(u64, String)>,
+    /// See [`super::CheckContext::no_memory_limit`].
+    pub no_memory_limit: bool,
     pub role: Role,
     pub role_source: RoleSource,
     /// Checks that could not run, and why (CONFIG disabled...).
@@ -107,6 +109,7 @@ impl LiveFacts {
             persistence_errors,
             memory_doctor: snap.memory_doctor.clone(),
             memory_limit: ctx.memory_limit.clone(),
+            no_memory_limit: ctx.no_memory_limit && ctx.memory_limit.is_none(),
             role,
             role_source,
             unavailable,

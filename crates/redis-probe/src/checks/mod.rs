@@ -19,6 +19,9 @@ use findings::Role;
 pub struct CheckContext {
     /// Container memory limit in bytes, and how it was written (`512Mi`).
     pub memory_limit: Option<(u64, String)>,
+    /// The container is known to have no memory limit (a pod without one), as opposed to a
+    /// server reached by URL whose limit nobody told us.
+    pub no_memory_limit: bool,
     /// Role stated by the user (`--role`), which wins over the keyspace guess.
     pub role: Option<Role>,
 }

@@ -63,8 +63,21 @@ fn default_severity(rule: &str) -> Severity {
 }
 
 fn push(out: &mut Vec<Finding>, facts: &LiveFacts, rule: &str, severity: Option<Severity>, message: String) {
+    push_keyed(out, facts, rule, severity, message, rule);
+}
+
+/// As [`push`], for a rule that can fire more than once per server: `key` tells the findings
+/// apart in their fingerprints (baselines, SARIF partialFingerprints).
+fn push_keyed(
+    out: &mut Vec<Finding>,
+    facts: &LiveFacts,
+    rule: &str,
+    severity: Option<Severity>,
+    message: String,
+    key: &str,
+) {
     let severity = severity.unwrap_or_else(|| default_severity(rule));
-    out.push(Finding::new(rule, severity, message, Location::Server { target: facts.target.clone() }, rule));
+    out.push(Finding::new(rule, severity, message, Location::Server { target: facts.target.clone() }, key));
 }
 
 fn pct(part: u64, whole: u64) -> u64 {
@@ -82,6 +95,10 @@ fn maxmemory(f: &LiveFacts, out: &mut Vec<Finding>) {
                     "the container limit is {raw}: Redis will grow past it and be OOM-killed; set maxmemory to about {} (80% of the limit)",
                     format_k8s_bytes(l / 100 * HEADROOM_PERCENT)
                 ),
+            ),
+            None if f.no_memory_limit => (
+                Severity::Warning,
+                "and the container has no memory limit either: it grows until the node runs out of memory".to_string(),
             ),
             None => (Severity::Warning, "it grows until the host or container runs out of memory; pass --memory-limit to compare with a container limit".to_string()),
         };
@@ -322,7 +339,9 @@ fn memory_doctor(f: &LiveFacts, out: &mut Vec<Finding>) {
     // Problems are the " * " paragraphs of MEMORY DOCTOR's report (src/object.c getMemoryDoctorReport).
     for problem in text.split("\n\n").map(str::trim).filter(|p| p.starts_with("* ")) {
         let line: String = problem.trim_start_matches("* ").split_whitespace().collect::<Vec<_>>().join(" ");
-        push(out, f, "memory-doctor-report", None, format!("MEMORY DOCTOR: {line}"));
+        // The problem's title (`Peak memory:`, `High total RSS:`) is stable; its numbers are not.
+        let title = line.split(':').next().unwrap_or(&line).to_string();
+        push_keyed(out, f, "memory-doctor-report", None, format!("MEMORY DOCTOR: {line}"), &title);
     }
 }
 
@@ -404,5 +423,12 @@ mod tests {
         assert!(r[0].message.starts_with("MEMORY DOCTOR: High total RSS"));
         f.memory_doctor = Some("Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base.".into());
         assert!(run(&f).is_empty());
+        // Two problems: two findings with different fingerprints.
+        f.memory_doctor = Some(
+            "Sam, issues:\n\n * Peak memory: In the past 150%.\n\n * High total RSS: 1.4.\n\nBye\n".into(),
+        );
+        let r = run(&f);
+        assert_eq!(r.len(), 2);
+        assert_ne!(r[0].fingerprint, r[1].fingerprint);
     }
 }

@@ -1,20 +1,16 @@
-//! `redis-audit audit --redis-url URL`: server checks plus a keyspace scan, as a summary table
-//! and findings, or JSON/YAML/SARIF.
+//! `redis-audit audit --redis-url URL`: one server reached directly, as a summary table and
+//! findings, or JSON/YAML/SARIF/Prometheus.
 
 use std::{io::Write, process::ExitCode, time::Duration};
 
 use anyhow::{Context, bail};
-use findings::{Finding, Role, units::format_k8s_bytes};
-use redis_probe::{
-    Probe, Timeouts,
-    checks::{self, CheckContext, LiveFacts},
-    keys::{self, KeysReport, ScanOptions},
-    snapshot::Snapshot,
-};
+use findings::{Finding, units::format_k8s_bytes};
+use redis_probe::{Probe, Timeouts, checks::CheckContext, keys::KeysReport};
 use report::{Format, RenderContext, SourceMap};
 
+use super::server::{self, ScanChoice, ServerAudit, Summary};
 use crate::{
-    cli::{AuditArgs, AuditFormat, ColorWhen, RoleArg},
+    cli::{AuditArgs, AuditFormat, ColorWhen},
     output,
 };
 
@@ -25,37 +21,14 @@ struct AuditReport<'a> {
     target: &'a str,
     /// Why the keyspace scan stopped early (its figures cover only the keys read), if it did.
     partial: Option<&'a str>,
-    summary: Summary,
+    summary: &'a Summary,
     findings: &'a [Finding],
     notes: &'a [String],
     keys: Option<&'a KeysReport>,
 }
 
-#[derive(Debug, serde::Serialize)]
-struct Summary {
-    version: String,
-    role: &'static str,
-    memory_limit_bytes: Option<u64>,
-    maxmemory_bytes: Option<u64>,
-    maxmemory_policy: Option<String>,
-    used_memory_bytes: Option<u64>,
-    used_memory_rss_bytes: Option<u64>,
-    fragmentation_ratio: Option<f64>,
-    evicted_keys: u64,
-    oom_errors: Option<u64>,
-}
-
-fn role(arg: Option<RoleArg>) -> Option<Role> {
-    arg.map(|r| match r {
-        RoleArg::Cache => Role::Cache,
-        RoleArg::Queue => Role::Queue,
-        RoleArg::Sessions => Role::Sessions,
-        RoleArg::Mixed => Role::Mixed,
-    })
-}
-
-pub fn run(args: &AuditArgs, color: ColorWhen) -> anyhow::Result<ExitCode> {
-    let target = output::redis_target(&args.redis_url)?;
+pub fn run(args: &AuditArgs, url: &str, color: ColorWhen) -> anyhow::Result<ExitCode> {
+    let target = output::redis_target(url)?;
     let memory_limit = match &args.memory_limit {
         Some(q) => Some((
             findings::units::parse_k8s_quantity(q).with_context(|| "--memory-limit".to_string())?,
@@ -63,7 +36,7 @@ pub fn run(args: &AuditArgs, color: ColorWhen) -> anyhow::Result<ExitCode> {
         )),
         None => None,
     };
-    let ctx = CheckContext { memory_limit, role: role(args.role) };
+    let ctx = CheckContext { memory_limit, no_memory_limit: false, role: server::role(args.role) };
     let timeouts =
         Timeouts { connect: Duration::from_secs(args.connect_timeout.max(1)), ..Timeouts::default() };
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -71,49 +44,12 @@ pub fn run(args: &AuditArgs, color: ColorWhen) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("tokio runtime")?;
-    let (snapshot, keys) = runtime.block_on(async {
+    let scan = ScanChoice { skip: args.no_keys, limit: args.scan_limit };
+    let audit = runtime.block_on(async {
         let mut probe = Probe::connect(&target, timeouts).await?;
-        let snapshot = Snapshot::read(&mut probe).await?;
-        let keys = if args.no_keys {
-            None
-        } else {
-            let opts = ScanOptions {
-                sample: (args.scan_limit > 0).then_some(args.scan_limit),
-                ..ScanOptions::default()
-            };
-            Some(keys::scan(&mut probe, &opts, &mut |_| {}).await?)
-        };
-        Ok::<_, redis_probe::ProbeError>((snapshot, keys))
+        server::audit(&mut probe, &ctx, scan).await
     })?;
-    let facts = LiveFacts::extract(&snapshot, keys.as_ref(), &ctx);
-    let mut found = checks::run(&facts);
-    if let Some(k) = &keys {
-        found.extend(checks::keyspace_findings(k, &snapshot.target));
-    }
-    found.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.rule.cmp(&b.rule)));
-    let mut notes = facts.unavailable.clone();
-    if facts
-        .memory_doctor
-        .as_deref()
-        .is_some_and(|d| !d.contains("\n * ") && !d.trim_start().starts_with("* "))
-    {
-        notes.push("MEMORY DOCTOR found no memory problems".into());
-    }
-    if let Some(partial) = keys.as_ref().and_then(|k| k.partial.as_deref()) {
-        notes.push(format!("keyspace scan is partial: {partial}"));
-    }
-    let summary = Summary {
-        version: facts.version.clone(),
-        role: facts.role.as_str(),
-        memory_limit_bytes: facts.memory_limit.as_ref().map(|l| l.0),
-        maxmemory_bytes: facts.maxmemory,
-        maxmemory_policy: facts.policy.clone(),
-        used_memory_bytes: facts.used_memory,
-        used_memory_rss_bytes: facts.used_memory_rss,
-        fragmentation_ratio: facts.fragmentation_ratio,
-        evicted_keys: facts.evicted_keys,
-        oom_errors: facts.oom_errors,
-    };
+    let ServerAudit { snapshot, keys, findings: found, notes, summary } = audit;
     let mut out = output::writer(None)?;
     match args.output {
         AuditFormat::Json | AuditFormat::Yaml => {
@@ -121,7 +57,7 @@ pub fn run(args: &AuditArgs, color: ColorWhen) -> anyhow::Result<ExitCode> {
                 schema_version: 1,
                 target: &snapshot.target,
                 partial: keys.as_ref().and_then(|k| k.partial.as_deref()),
-                summary,
+                summary: &summary,
                 findings: &found,
                 notes: &notes,
                 keys: keys.as_ref(),
@@ -142,6 +78,10 @@ pub fn run(args: &AuditArgs, color: ColorWhen) -> anyhow::Result<ExitCode> {
                 notes,
             };
             report::render(Format::Sarif, &found, &SourceMap::default(), &ctx, &mut out)?;
+        }
+        AuditFormat::Prometheus => {
+            let target = super::prometheus::Target::Url(&snapshot.target);
+            super::prometheus::write(&mut out, &[(target, Some(&summary), found.as_slice())])?;
         }
         AuditFormat::Table | AuditFormat::Wide => {
             let wide = args.output == AuditFormat::Wide;

@@ -1,0 +1,393 @@
+//! `kubectl redis-audit [POD...]`: every Redis and Valkey pod in scope, each through its own
+//! port-forward, audited concurrently (bounded by `--concurrency`, each within
+//! `--pod-timeout`). A pod that cannot be audited gets a one-line reason and the others go on;
+//! the exit code is 2 only when no pod at all could be audited.
+
+use std::{io::Write, process::ExitCode, time::Duration};
+
+use anyhow::Context;
+use findings::{Finding, Location, Severity, units::format_k8s_bytes};
+use futures_util::{StreamExt, stream};
+use kube_access::{Cluster, RedisPod, Scope};
+use redis_probe::{Timeouts, checks::CheckContext, keys::KeysReport};
+use report::{Format, RenderContext, SourceMap};
+
+use super::{
+    prometheus,
+    server::{self, ScanChoice, ServerAudit, Summary},
+};
+use crate::{
+    cli::{AuditArgs, AuditFormat, ColorWhen},
+    kubernetes, output,
+};
+
+/// The audit of one pod; `error` when it could not be audited (then `audit` is `None`).
+#[derive(Debug)]
+struct PodOutcome {
+    pod: RedisPod,
+    audit: Option<ServerAudit>,
+    /// Pod-level and server findings, pointing at the pod.
+    findings: Vec<Finding>,
+    oom_kills: u64,
+    error: Option<String>,
+    notes: Vec<String>,
+}
+
+pub fn run(args: &AuditArgs, color: ColorWhen) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("tokio runtime")?;
+    let (cluster, outcomes, skipped) = runtime.block_on(async {
+        tokio::select! {
+            r = audit_cluster(args) => r,
+            _ = tokio::signal::ctrl_c() => Err(super::super::Interrupted.into()),
+        }
+    })?;
+    let mut all: Vec<Finding> = outcomes.iter().flat_map(|o| o.findings.iter().cloned()).collect();
+    server::sort(&mut all);
+    let mut out = output::writer(None)?;
+    match args.output {
+        AuditFormat::Json | AuditFormat::Yaml => {
+            let value = json_report(&cluster, &outcomes, &skipped, &all);
+            if args.output == AuditFormat::Json {
+                serde_json::to_writer_pretty(&mut out, &value)?;
+                writeln!(out)?;
+            } else {
+                out.write_all(serde_saphyr::to_string(&value).context("YAML output")?.as_bytes())?;
+            }
+        }
+        AuditFormat::Sarif => {
+            let ctx = render_context(false, notes(&outcomes, &skipped));
+            report::render(Format::Sarif, &all, &SourceMap::default(), &ctx, &mut out)?;
+        }
+        AuditFormat::Prometheus => {
+            let rows: Vec<prometheus::Row<'_>> = outcomes
+                .iter()
+                .map(|o| {
+                    let target = prometheus::Target::Pod { namespace: &o.pod.namespace, pod: &o.pod.name };
+                    (target, o.audit.as_ref().map(|a| &a.summary), o.findings.as_slice())
+                })
+                .collect();
+            prometheus::write(&mut out, &rows)?;
+        }
+        AuditFormat::Table | AuditFormat::Wide => {
+            if outcomes.is_empty() {
+                writeln!(out, "No Redis or Valkey pods found {}.", scope_words(args, &cluster))?;
+            } else {
+                writeln!(out, "{}", table(&outcomes, args.output == AuditFormat::Wide))?;
+            }
+            for o in outcomes.iter().filter(|o| o.error.is_some()) {
+                writeln!(
+                    out,
+                    "error: {}: {}",
+                    kubernetes::label(&o.pod),
+                    o.error.as_deref().unwrap_or_default()
+                )?;
+            }
+            writeln!(out)?;
+            let ctx = render_context(output::use_color(color, false), notes(&outcomes, &skipped));
+            report::render(Format::Pretty, &all, &SourceMap::default(), &ctx, &mut out)?;
+        }
+    }
+    out.flush()?;
+    if !outcomes.is_empty() && outcomes.iter().all(|o| o.audit.is_none()) {
+        let first = outcomes.iter().find_map(|o| o.error.clone()).unwrap_or_default();
+        anyhow::bail!("no pod could be audited ({} tried); first error: {first}", outcomes.len());
+    }
+    Ok(output::exit_code(&all, args.fail_on))
+}
+
+async fn audit_cluster(
+    args: &AuditArgs,
+) -> anyhow::Result<(Cluster, Vec<PodOutcome>, Vec<(RedisPod, String)>)> {
+    let cluster = kubernetes::connect(&args.kube).await?;
+    let scope =
+        if args.kube.all_namespaces { Scope::All } else { Scope::Namespace(cluster.namespace.clone()) };
+    let found =
+        kube_access::find_redis_pods(&cluster, &scope, args.kube.selector.as_deref(), &args.pods).await?;
+    let timeouts =
+        Timeouts { connect: Duration::from_secs(args.connect_timeout.max(1)), ..Timeouts::default() };
+    let ctx_role = server::role(args.role);
+    let scan = ScanChoice { skip: args.no_keys, limit: args.scan_limit };
+    let limit = Duration::from_secs(args.pod_timeout.max(1));
+    let cluster_ref = &cluster;
+    let password_from = args.kube.password_from.as_deref();
+    let mut outcomes: Vec<PodOutcome> = stream::iter(found.pods)
+        .map(|pod| async move {
+            let label = kubernetes::label(&pod);
+            match tokio::time::timeout(
+                limit,
+                audit_pod(cluster_ref, pod.clone(), password_from, timeouts, ctx_role, scan),
+            )
+            .await
+            {
+                Ok(o) => o,
+                Err(_) => {
+                    failed(pod, format!("{label}: no result within --pod-timeout {} s", limit.as_secs()))
+                }
+            }
+        })
+        .buffer_unordered(args.concurrency as usize)
+        .collect()
+        .await;
+    outcomes.sort_by(|a, b| (&a.pod.namespace, &a.pod.name).cmp(&(&b.pod.namespace, &b.pod.name)));
+    Ok((cluster, outcomes, found.skipped))
+}
+
+fn failed(pod: RedisPod, error: String) -> PodOutcome {
+    let findings = pod_findings(&pod, 0);
+    PodOutcome { findings, oom_kills: 0, pod, audit: None, error: Some(error), notes: Vec::new() }
+}
+
+async fn audit_pod(
+    cluster: &Cluster,
+    pod: RedisPod,
+    password_from: Option<&str>,
+    timeouts: Timeouts,
+    role: Option<findings::Role>,
+    scan: ScanChoice,
+) -> PodOutcome {
+    let mut notes = Vec::new();
+    let oom_kills = match kube_access::oom_events(cluster, &pod).await {
+        Ok(events) => {
+            let from_events: u64 = events.iter().map(|e| u64::from(e.count.max(1))).sum();
+            from_events.max(u64::from(pod.oom_killed))
+        }
+        Err(e) => {
+            notes.push(format!("events not read: {e}"));
+            u64::from(pod.oom_killed)
+        }
+    };
+    if !pod.is_running() {
+        return PodOutcome {
+            error: Some(format!("pod is {}, not Running: not audited", pod.phase)),
+            ..failed(pod, String::new())
+        };
+    }
+    let conn = match kubernetes::open(cluster, &pod, password_from, timeouts).await {
+        Ok(c) => c,
+        Err(e) => return PodOutcome { oom_kills, notes, ..failed(pod, e) },
+    };
+    let kubernetes::PodConnection { mut probe, forward, notes: conn_notes } = conn;
+    notes.extend(conn_notes);
+    let ctx = CheckContext {
+        memory_limit: pod
+            .memory_limit
+            .map(|b| (b, pod.memory_limit_text.clone().unwrap_or_else(|| format_k8s_bytes(b)))),
+        no_memory_limit: pod.memory_limit.is_none(),
+        role,
+    };
+    let result = server::audit(&mut probe, &ctx, scan).await;
+    drop(probe);
+    drop(forward);
+    match result {
+        Ok(audit) => {
+            let mut findings = pod_findings(&pod, oom_kills);
+            findings.extend(audit.findings.iter().cloned().map(|f| at_pod(f, &pod)));
+            server::sort(&mut findings);
+            notes.extend(audit.notes.iter().cloned());
+            PodOutcome { pod, audit: Some(audit), findings, oom_kills, error: None, notes }
+        }
+        Err(e) => PodOutcome { oom_kills, notes, ..failed(pod, e.to_string()) },
+    }
+}
+
+/// Server findings point at the pod's Redis container instead of the stream label.
+fn at_pod(mut f: Finding, pod: &RedisPod) -> Finding {
+    if let Location::Server { .. } = f.location {
+        f.location = pod_location(pod);
+    }
+    f
+}
+
+fn pod_location(pod: &RedisPod) -> Location {
+    Location::Pod {
+        namespace: pod.namespace.clone(),
+        pod: pod.name.clone(),
+        container: Some(pod.container.clone()),
+    }
+}
+
+/// What the pod spec and status say, whether or not Redis could be reached.
+fn pod_findings(pod: &RedisPod, oom_kills: u64) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let severity = |id: &str| findings::catalog().get(id).map_or(Severity::Error, |r| r.severity);
+    if pod.memory_limit.is_none() {
+        let msg = format!(
+            "container `{}` has no memory limit: Redis can take memory from every pod on node {} until the kernel OOM-kills something",
+            pod.container,
+            pod.node.as_deref().unwrap_or("(unscheduled)")
+        );
+        out.push(Finding::new(
+            "memory-limit-missing",
+            severity("memory-limit-missing"),
+            msg,
+            pod_location(pod),
+            &pod.container,
+        ));
+    }
+    if oom_kills > 0 || pod.oom_killed {
+        let when = pod
+            .last_termination
+            .as_ref()
+            .filter(|t| t.reason == "OOMKilled")
+            .and_then(|t| t.finished_at.clone())
+            .map(|t| format!(", last at {t}"))
+            .unwrap_or_default();
+        let limit = pod.memory_limit_text.as_deref().map(|l| format!(" (limit {l})")).unwrap_or_default();
+        let msg = format!(
+            "container `{}` was OOM-killed{limit}: {} OOM kill(s) seen, {} restart(s){when}",
+            pod.container,
+            oom_kills.max(1),
+            pod.restarts
+        );
+        out.push(Finding::new("oom-killed", severity("oom-killed"), msg, pod_location(pod), &pod.container));
+    }
+    out
+}
+
+fn render_context(color: bool, notes: Vec<String>) -> RenderContext {
+    RenderContext { tool_version: env!("CARGO_PKG_VERSION").into(), color, files_scanned: 0, notes }
+}
+
+fn notes(outcomes: &[PodOutcome], skipped: &[(RedisPod, String)]) -> Vec<String> {
+    let mut notes: Vec<String> = outcomes
+        .iter()
+        .flat_map(|o| o.notes.iter().map(move |n| format!("{}: {n}", kubernetes::label(&o.pod))))
+        .collect();
+    notes.extend(skipped.iter().map(|(p, why)| format!("{}: skipped: {why}", kubernetes::label(p))));
+    notes
+}
+
+fn scope_words(args: &AuditArgs, cluster: &Cluster) -> String {
+    let mut s = if args.kube.all_namespaces {
+        "in any namespace".to_string()
+    } else {
+        format!("in namespace {}", cluster.namespace)
+    };
+    if let Some(sel) = &args.kube.selector {
+        s.push_str(&format!(" matching {sel}"));
+    }
+    s
+}
+
+fn bytes(v: Option<u64>) -> String {
+    v.map_or_else(|| "-".into(), format_k8s_bytes)
+}
+
+/// kubectl-style: no borders, upper-case headers, one row per pod.
+fn table(outcomes: &[PodOutcome], wide: bool) -> comfy_table::Table {
+    let mut t = comfy_table::Table::new();
+    t.load_style(comfy_table::presets::NOTHING);
+    let mut header = vec![
+        "NAMESPACE",
+        "POD",
+        "ROLE",
+        "LIMIT",
+        "MAXMEMORY",
+        "POLICY",
+        "USED",
+        "RSS",
+        "FRAG",
+        "EVICTED",
+        "OOM KILLS",
+        "FINDINGS",
+    ];
+    if wide {
+        header.extend(["CONTAINER", "VERSION", "REPLICATION", "KEYS", "NO TTL", "OWNER"]);
+    }
+    t.set_header(header);
+    for o in outcomes {
+        let s: Option<&Summary> = o.audit.as_ref().map(|a| &a.summary);
+        let dash = || "-".to_string();
+        let limit = o.pod.memory_limit_text.clone().unwrap_or_else(|| "none".into());
+        let maxmemory = match s.and_then(|s| s.maxmemory_bytes) {
+            Some(0) => "0 (none)".to_string(),
+            other => bytes(other),
+        };
+        let mut row = vec![
+            o.pod.namespace.clone(),
+            o.pod.name.clone(),
+            s.map_or_else(dash, |s| s.role.to_string()),
+            limit,
+            if s.is_some() { maxmemory } else { dash() },
+            s.and_then(|s| s.maxmemory_policy.clone()).unwrap_or_else(dash),
+            bytes(s.and_then(|s| s.used_memory_bytes)),
+            bytes(s.and_then(|s| s.used_memory_rss_bytes)),
+            s.and_then(|s| s.fragmentation_ratio).map_or_else(dash, |r| format!("{r:.2}")),
+            s.map_or_else(dash, |s| s.evicted_keys.to_string()),
+            o.oom_kills.to_string(),
+            if o.error.is_some() { "error".into() } else { o.findings.len().to_string() },
+        ];
+        if wide {
+            row.push(o.pod.container.clone());
+            row.push(s.map_or_else(dash, |s| s.version.clone()));
+            row.push(s.and_then(|s| s.replication_role.clone()).unwrap_or_else(dash));
+            row.push(s.and_then(|s| s.keys).map_or_else(dash, |n| n.to_string()));
+            row.push(s.and_then(|s| s.keys_without_ttl).map_or_else(dash, |n| n.to_string()));
+            row.push(o.pod.owner.as_ref().map_or_else(dash, |w| format!("{}/{}", w.kind, w.name)));
+        }
+        t.add_row(row);
+    }
+    t
+}
+
+/// `-o json|yaml`: one entry per pod, then every finding.
+fn json_report(
+    cluster: &Cluster,
+    outcomes: &[PodOutcome],
+    skipped: &[(RedisPod, String)],
+    all: &[Finding],
+) -> serde_json::Value {
+    let pods: Vec<serde_json::Value> = outcomes
+        .iter()
+        .map(|o| {
+            let keys: Option<&KeysReport> = o.audit.as_ref().and_then(|a| a.keys.as_ref());
+            let status = match (&o.error, keys.and_then(|k| k.partial.as_ref())) {
+                (Some(_), _) => "failed",
+                (None, Some(_)) => "partial",
+                (None, None) => "audited",
+            };
+            serde_json::json!({
+                "namespace": o.pod.namespace,
+                "pod": o.pod.name,
+                "container": o.pod.container,
+                "status": status,
+                "error": o.error,
+                "kubernetes": {
+                    "image": o.pod.image,
+                    "phase": o.pod.phase,
+                    "node": o.pod.node,
+                    "memory_request_bytes": o.pod.memory_request,
+                    "memory_limit_bytes": o.pod.memory_limit,
+                    "memory_limit": o.pod.memory_limit_text,
+                    "restarts": o.pod.restarts,
+                    "oom_kills": o.oom_kills,
+                    "last_termination": o.pod.last_termination.as_ref().map(|t| serde_json::json!({
+                        "reason": t.reason, "exit_code": t.exit_code, "finished_at": t.finished_at,
+                    })),
+                    "owner": o.pod.owner.as_ref().map(|w| serde_json::json!({"kind": w.kind, "name": w.name})),
+                    "helm_release": o.pod.helm_release,
+                },
+                "summary": o.audit.as_ref().map(|a| &a.summary),
+                "partial": keys.and_then(|k| k.partial.as_ref()),
+                "findings": o.findings,
+                "notes": o.notes,
+                "keys": keys,
+            })
+        })
+        .collect();
+    let skipped: Vec<serde_json::Value> = skipped
+        .iter()
+        .map(|(p, why)| serde_json::json!({"namespace": p.namespace, "pod": p.name, "reason": why}))
+        .collect();
+    serde_json::json!({
+        "schema_version": 1,
+        "context": cluster.context,
+        "pods": pods,
+        "skipped": skipped,
+        "findings": all,
+    })
+}

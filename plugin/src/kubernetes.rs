@@ -1,0 +1,89 @@
+//! The plugin's side of Kubernetes: kubectl-like flags to a client, and a pod to a connected
+//! [`Probe`] through a port-forward (kube-access yields the stream, redis-probe speaks RESP).
+
+use std::time::Duration;
+
+use kube_access::{ClientOptions, Cluster, RedisPod, forward::Forward, password};
+use redis_probe::{Probe, Target, Timeouts};
+
+use crate::cli::KubeArgs;
+
+/// The client the flags describe (kubeconfig, context, namespace, request timeout).
+pub async fn connect(args: &KubeArgs) -> Result<Cluster, kube_access::KubeError> {
+    let opts = ClientOptions {
+        kubeconfig: args.kubeconfig.clone(),
+        context: args.context.clone(),
+        namespace: args.namespace.clone(),
+        request_timeout: (args.request_timeout > Duration::ZERO).then_some(args.request_timeout),
+    };
+    kube_access::connect(&opts).await
+}
+
+/// How a pod is named in messages and findings: `pod/NAMESPACE/NAME`.
+pub fn label(pod: &RedisPod) -> String {
+    format!("pod/{}/{}", pod.namespace, pod.name)
+}
+
+/// A connected probe to the Redis container of `pod`, and what was learnt on the way (where
+/// the password came from). The [`Forward`] must live as long as the probe.
+pub struct PodConnection {
+    pub probe: Probe,
+    pub forward: Forward,
+    pub notes: Vec<String>,
+}
+
+/// Resolves the password, opens the port-forward and speaks RESP over it. Errors are one line.
+pub async fn open(
+    cluster: &Cluster,
+    pod: &RedisPod,
+    password_from: Option<&str>,
+    timeouts: Timeouts,
+) -> Result<PodConnection, String> {
+    let mut notes = Vec::new();
+    let password = match password::resolve(cluster, pod, password_from).await {
+        Ok(p) => p,
+        Err(e) => {
+            notes.push(format!("password not found ({e}); trying without one"));
+            password::Password::none()
+        }
+    };
+    let mut forward = kube_access::forward::open(cluster, &pod.namespace, &pod.name, pod.port)
+        .await
+        .map_err(|e| e.to_string())?;
+    let stream =
+        forward.stream().ok_or_else(|| format!("{}: the port-forward gave no stream", label(pod)))?;
+    let had_password = password.is_some();
+    let target = Target::stream(label(pod)).with_password(password.expose().map(str::to_string));
+    let probe = match Probe::from_stream(stream, &target, timeouts).await {
+        Ok(p) => p,
+        Err(e) => {
+            let mut msg = e.to_string();
+            if !had_password && matches!(e, redis_probe::ProbeError::Auth { .. }) {
+                msg.push_str(
+                    " (no password was found in the pod's env or mounted Secrets; pass --password-from secret/NAME:KEY)",
+                );
+            } else if had_password {
+                msg.push_str(&format!(" (password from {})", password.source()));
+            }
+            return Err(msg);
+        }
+    };
+    if had_password {
+        notes.push(format!("password from {}", password.source()));
+    }
+    Ok(PodConnection { probe, forward, notes })
+}
+
+/// The pod named on the command line (`NAME` or `pod/NAME`) in the flags' namespace.
+pub async fn find_one(cluster: &Cluster, args: &KubeArgs, name: &str) -> anyhow::Result<RedisPod> {
+    let scope = kube_access::Scope::Namespace(cluster.namespace.clone());
+    let found = kube_access::find_redis_pods(cluster, &scope, None, &[name.to_string()]).await?;
+    if let Some(pod) = found.pods.into_iter().next() {
+        return Ok(pod);
+    }
+    if let Some((_, why)) = found.skipped.into_iter().next() {
+        anyhow::bail!("{name}: {why}");
+    }
+    let _ = args;
+    anyhow::bail!("{name}: no such Redis pod in namespace {}", cluster.namespace)
+}

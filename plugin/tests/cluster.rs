@@ -1,0 +1,224 @@
+//! `kubectl redis-audit` end to end: the binary against the project's Kubernetes test API
+//! server (testkit, held to the real kubectl by its own conformance tests) whose pods are
+//! backed by real redis-servers, reached through WebSocket port-forwards.
+
+#![allow(clippy::unwrap_used)]
+
+mod util;
+
+use std::{path::PathBuf, process::Output, time::Duration};
+
+use testkit::kube::KubeApiServer;
+use util::{bin, repo, stderr, stdout};
+
+struct Cluster {
+    server: KubeApiServer,
+    _dir: tempfile::TempDir,
+    kubeconfig: PathBuf,
+}
+
+fn cluster() -> Cluster {
+    let server = KubeApiServer::start_file(&repo().join("testdata/kube/e2e.yaml")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = server.write_kubeconfig(dir.path()).unwrap();
+    Cluster { server, _dir: dir, kubeconfig }
+}
+
+impl Cluster {
+    fn run(&self, args: &[&str]) -> Output {
+        bin()
+            .arg("--kubeconfig")
+            .arg(&self.kubeconfig)
+            .args(args)
+            .env_remove("KUBECONFIG")
+            .env_remove("REDISCLI_AUTH")
+            .timeout(Duration::from_secs(120))
+            .output()
+            .unwrap()
+    }
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}\n{}", stdout(o), stderr(o)))
+}
+
+fn pod<'a>(v: &'a serde_json::Value, ns: &str, name: &str) -> &'a serde_json::Value {
+    v["pods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["namespace"] == ns && p["pod"] == name)
+        .unwrap_or_else(|| panic!("{ns}/{name} not in {}", v["pods"]))
+}
+
+fn rules(p: &serde_json::Value) -> Vec<String> {
+    p["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap().to_string()).collect()
+}
+
+#[test]
+fn every_namespace_one_row_per_pod_with_reasons() {
+    let c = cluster();
+    let o = c.run(&["-A", "-o", "json", "--no-keys"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let v = json(&o);
+
+    let master = pod(&v, "cache", "redis-master-0");
+    assert_eq!(master["status"], "audited", "{master}");
+    assert_eq!(master["summary"]["replication_role"], "master");
+    assert!(master["kubernetes"]["memory_limit_bytes"].as_u64().is_some());
+    assert!(master["notes"].to_string().contains("password from"), "{}", master["notes"]);
+    let replica = pod(&v, "cache", "redis-replicas-0");
+    assert_eq!(replica["summary"]["replication_role"], "slave", "{replica}");
+
+    let no_limit = pod(&v, "apps", "sessions-redis-0");
+    assert!(rules(no_limit).contains(&"memory-limit-missing".to_string()), "{no_limit}");
+    let valkey = pod(&v, "apps", "queue-valkey-0");
+    assert!(rules(valkey).contains(&"maxmemory-exceeds-limit".to_string()), "{valkey}");
+    let oom = v["pods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["pod"].as_str().unwrap().starts_with("jobs-redis-"))
+        .unwrap();
+    assert!(rules(oom).contains(&"oom-killed".to_string()), "{oom}");
+    assert!(oom["kubernetes"]["oom_kills"].as_u64().unwrap() >= 1);
+
+    let locked = pod(&v, "locked", "redis-0");
+    assert_eq!(locked["status"], "failed");
+    let why = locked["error"].as_str().unwrap();
+    assert!(why.contains("pods/portforward") && why.contains("forbidden"), "{why}");
+    assert!(!why.contains('\n'));
+
+    // Redis + Sentinel in one pod (bitnami sentinel mode): the data container is audited on
+    // its own port, never the sentinel beside it.
+    let ha = pod(&v, "apps", "ha-redis-node-0");
+    assert_eq!(ha["container"], "redis", "{ha}");
+    assert_eq!(ha["status"], "audited", "{ha}");
+}
+
+#[test]
+fn table_and_prometheus_outputs() {
+    let c = cluster();
+    let o = c.run(&["-A", "--no-keys"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let text = stdout(&o);
+    let header = text.lines().next().unwrap();
+    for col in [
+        "NAMESPACE",
+        "POD",
+        "ROLE",
+        "LIMIT",
+        "MAXMEMORY",
+        "POLICY",
+        "USED",
+        "RSS",
+        "FRAG",
+        "EVICTED",
+        "OOM KILLS",
+        "FINDINGS",
+    ] {
+        assert!(header.contains(col), "{col}: {header}");
+    }
+    assert!(text.contains("error: pod/locked/redis-0:"), "{text}");
+    assert!(text.contains("redis-master-0"), "{text}");
+
+    let o = c.run(&["-A", "--no-keys", "-o", "prometheus"]);
+    let text = stdout(&o);
+    assert!(text.contains("redis_audit_up{namespace=\"cache\",pod=\"redis-master-0\"} 1"), "{text}");
+    assert!(text.contains("redis_audit_up{namespace=\"locked\",pod=\"redis-0\"} 0"), "{text}");
+    assert!(text.contains("# TYPE redis_audit_memory_limit_bytes gauge"), "{text}");
+}
+
+#[test]
+fn namespace_selector_and_named_pods() {
+    let c = cluster();
+    let o = c.run(&["-n", "cache", "-l", "app.kubernetes.io/component=master", "-o", "json", "--no-keys"]);
+    let v = json(&o);
+    let names: Vec<&str> = v["pods"].as_array().unwrap().iter().map(|p| p["pod"].as_str().unwrap()).collect();
+    assert_eq!(names, ["redis-master-0"], "{}", stderr(&o));
+    let o = c.run(&["audit", "pod/redis-replicas-0", "-n", "cache", "-o", "json", "--no-keys"]);
+    let v = json(&o);
+    assert_eq!(v["pods"].as_array().unwrap().len(), 1, "{}", stderr(&o));
+}
+
+#[test]
+fn credentials_and_connection_errors_are_one_line() {
+    let c = cluster();
+    let o = c.run(&["--context", "nope", "-A"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("nope") && err.contains("test"), "names the known contexts: {err}");
+
+    c.server.revoke_tokens();
+    let o = c.run(&["-A"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("401") && !err.contains(&c.server.token()), "{err}");
+
+    let home = tempfile::tempdir().unwrap();
+    let o = bin()
+        .args(["-A"])
+        .env("HOME", home.path())
+        .env("KUBECONFIG", home.path().join("missing"))
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("kubeconfig"), "{}", stderr(&o));
+}
+
+#[test]
+fn keys_of_a_pod_resume_after_a_dropped_port_forward() {
+    let c = cluster();
+    let backend = c.server.backend("cache", "redis-master-0").unwrap();
+    let script = "for i=1,300000 do redis.call('SET', 'user:'..i..':profile', i) end return 1";
+    backend.cli(&["-a", &password(&c), "--no-auth-warning", "EVAL", script, "0"]);
+    let dropper = {
+        let url = c.server.url();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(700));
+            url
+        })
+    };
+    let handle = std::thread::scope(|s| {
+        let run = s.spawn(|| c.run(&["keys", "redis-master-0", "-n", "cache", "-o", "json"]));
+        let _ = dropper.join();
+        c.server.drop_portforwards();
+        run.join().unwrap()
+    });
+    let v = json(&handle);
+    assert_eq!(v["partial"], serde_json::Value::Null, "{}", stderr(&handle));
+    let total = v["totals"]["keys"].as_u64().unwrap();
+    assert!(total >= 300_000, "{total}");
+    assert!(v["notes"].to_string().contains("resumed"), "the drop must hit the scan: {}", v["notes"]);
+}
+
+fn password(c: &Cluster) -> String {
+    let o = std::process::Command::new("kubectl")
+        .args(["--kubeconfig", c.kubeconfig.to_str().unwrap(), "get", "secret", "redis", "-n", "cache"])
+        .args(["-o", "jsonpath={.data.redis-password}"])
+        .output()
+        .unwrap();
+    let b64 = String::from_utf8_lossy(&o.stdout).trim().to_string();
+    decode_base64(&b64)
+}
+
+fn decode_base64(s: &str) -> String {
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut bits = 0u32;
+    let mut n = 0;
+    let mut out = Vec::new();
+    for c in s.bytes().filter(|c| *c != b'=') {
+        let v = alphabet.iter().position(|a| *a == c).unwrap() as u32;
+        bits = (bits << 6) | v;
+        n += 6;
+        if n >= 8 {
+            n -= 8;
+            out.push((bits >> n) as u8);
+            bits &= (1 << n) - 1;
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
