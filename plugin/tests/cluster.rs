@@ -222,3 +222,55 @@ fn decode_base64(s: &str) -> String {
     }
     String::from_utf8(out).unwrap()
 }
+
+/// Golden output. Figures that depend on the allocator and the Redis build (used memory,
+/// RSS, fragmentation, MEMORY DOCTOR's advice) are masked; the rest is exact.
+#[test]
+fn golden_table_and_json() {
+    let c = cluster();
+    let o = c.run(&["-A", "--no-keys", "--color", "never"]);
+    let table = stdout(&o);
+    let filters = vec![
+        (r"\d+(\.\d+)?(Ki|Mi|Gi|B)\b", "[mem]"),
+        (r"\b\d+\.\d\d\b", "[ratio]"),
+        (r"(?m)^(warning|info)\[(memory-doctor-report|fragmentation-high)\].*\n(.*\n)*?\n", ""),
+        (r"Found \d+ problems \(\d+ errors, \d+ warnings?, \d+ info\)", "Found [n] problems"),
+        (r"(?m)^note: .*MEMORY DOCTOR.*\n", ""),
+        (r" +", " "),
+    ];
+    insta::with_settings!({filters => filters}, {
+        insta::assert_snapshot!("cluster_table", table);
+    });
+
+    let v = json(&c.run(&["-A", "--no-keys", "-o", "json"]));
+    let stable: Vec<serde_json::Value> = v["pods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let mut findings: Vec<String> = p["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|f| {
+                    !matches!(f["rule"].as_str(), Some("memory-doctor-report" | "fragmentation-high"))
+                })
+                .map(|f| format!("{} {}", f["severity"].as_str().unwrap(), f["rule"].as_str().unwrap()))
+                .collect();
+            findings.sort();
+            serde_json::json!({
+                "pod": format!("{}/{}", p["namespace"].as_str().unwrap(), p["pod"].as_str().unwrap()),
+                "container": p["container"],
+                "status": p["status"],
+                "error": p["error"],
+                "kubernetes": p["kubernetes"],
+                "role": p["summary"]["role"],
+                "replication_role": p["summary"]["replication_role"],
+                "maxmemory_bytes": p["summary"]["maxmemory_bytes"],
+                "maxmemory_policy": p["summary"]["maxmemory_policy"],
+                "findings": findings,
+            })
+        })
+        .collect();
+    insta::assert_json_snapshot!("cluster_json", stable);
+}

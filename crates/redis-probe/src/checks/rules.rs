@@ -98,7 +98,7 @@ fn maxmemory(f: &LiveFacts, out: &mut Vec<Finding>) {
             ),
             None if f.no_memory_limit => (
                 Severity::Warning,
-                "and the container has no memory limit either: it grows until the node runs out of memory".to_string(),
+                "the container has no memory limit either, so it grows until the node runs out of memory".to_string(),
             ),
             None => (Severity::Warning, "it grows until the host or container runs out of memory; pass --memory-limit to compare with a container limit".to_string()),
         };
