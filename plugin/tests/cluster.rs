@@ -167,6 +167,29 @@ fn credentials_and_connection_errors_are_one_line() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("kubeconfig"), "{}", stderr(&o));
+
+    // An API server that does not answer: one line naming the address.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let config = home.path().join("config");
+    std::fs::write(
+        &config,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters: [{{name: c, cluster: {{server: 'http://127.0.0.1:{port}'}}}}]\n\
+             users: [{{name: u, user: {{token: abc}}}}]\ncontexts: [{{name: x, context: {{cluster: c, user: u}}}}]\n\
+             current-context: x\n"
+        ),
+    )
+    .unwrap();
+    let o = bin()
+        .args(["-A", "--request-timeout", "2s", "--kubeconfig", config.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains(&format!("127.0.0.1:{port}")) && !err.contains("abc"), "{err}");
 }
 
 #[test]
@@ -273,4 +296,18 @@ fn golden_table_and_json() {
         })
         .collect();
     insta::assert_json_snapshot!("cluster_json", stable);
+}
+
+#[test]
+fn a_named_pod_that_does_not_exist() {
+    let c = cluster();
+    let o = c.run(&["nope-0", "redis-master-0", "-n", "cache", "-o", "json", "--no-keys"]);
+    let v = json(&o);
+    assert_eq!(v["not_found"][0]["pod"], "nope-0", "{v}");
+    assert!(v["not_found"][0]["error"].as_str().unwrap().contains("not found"), "{v}");
+    assert_eq!(pod(&v, "cache", "redis-master-0")["status"], "audited");
+    // Only missing pods: nothing could be audited, exit 2 with the reason.
+    let o = c.run(&["nope-0", "-n", "cache"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(stderr(&o).contains("nope-0"), "{}", stderr(&o));
 }

@@ -39,6 +39,13 @@ fn kubectl_lists_and_runs_the_plugin() {
     assert_eq!(lint.status.code(), Some(1), "{}", String::from_utf8_lossy(&lint.stderr));
     assert!(String::from_utf8_lossy(&lint.stdout).contains("error[maxmemory-unset]"));
 
+    let version = run(&["redis-audit", "--version"]);
+    assert!(
+        String::from_utf8_lossy(&version.stdout).contains(env!("CARGO_PKG_VERSION")),
+        "{}",
+        String::from_utf8_lossy(&version.stderr)
+    );
+
     let help = run(&["redis-audit", "--help"]);
     assert!(
         String::from_utf8_lossy(&help.stdout).contains("kubectl redis-audit"),

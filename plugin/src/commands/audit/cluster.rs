@@ -39,7 +39,7 @@ pub fn run(args: &AuditArgs, color: ColorWhen) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("tokio runtime")?;
-    let (cluster, outcomes, skipped) = runtime.block_on(async {
+    let (cluster, outcomes, skipped, missing) = runtime.block_on(async {
         tokio::select! {
             r = audit_cluster(args) => r,
             _ = tokio::signal::ctrl_c() => Err(super::super::Interrupted.into()),
@@ -50,7 +50,7 @@ pub fn run(args: &AuditArgs, color: ColorWhen) -> anyhow::Result<ExitCode> {
     let mut out = output::writer(None)?;
     match args.output {
         AuditFormat::Json | AuditFormat::Yaml => {
-            let value = json_report(&cluster, &outcomes, &skipped, &all);
+            let value = json_report(&cluster, &outcomes, &skipped, &missing, &all);
             if args.output == AuditFormat::Json {
                 serde_json::to_writer_pretty(&mut out, &value)?;
                 writeln!(out)?;
@@ -73,10 +73,15 @@ pub fn run(args: &AuditArgs, color: ColorWhen) -> anyhow::Result<ExitCode> {
             prometheus::write(&mut out, &rows)?;
         }
         AuditFormat::Table | AuditFormat::Wide => {
-            if outcomes.is_empty() {
+            if outcomes.is_empty() && missing.is_empty() {
                 writeln!(out, "No Redis or Valkey pods found {}.", scope_words(args, &cluster))?;
+            } else if outcomes.is_empty() {
+                // Only named pods, none found: the error lines below say why.
             } else {
                 writeln!(out, "{}", table(&outcomes, args.output == AuditFormat::Wide))?;
+            }
+            for (name, why) in &missing {
+                writeln!(out, "error: {name}: {why}")?;
             }
             for o in outcomes.iter().filter(|o| o.error.is_some()) {
                 writeln!(
@@ -92,16 +97,23 @@ pub fn run(args: &AuditArgs, color: ColorWhen) -> anyhow::Result<ExitCode> {
         }
     }
     out.flush()?;
-    if !outcomes.is_empty() && outcomes.iter().all(|o| o.audit.is_none()) {
-        let first = outcomes.iter().find_map(|o| o.error.clone()).unwrap_or_default();
-        anyhow::bail!("no pod could be audited ({} tried); first error: {first}", outcomes.len());
+    let tried = outcomes.len() + missing.len();
+    if tried > 0 && outcomes.iter().all(|o| o.audit.is_none()) {
+        let first = missing
+            .first()
+            .map(|(name, why)| format!("{name}: {why}"))
+            .or_else(|| outcomes.iter().find_map(|o| o.error.clone()))
+            .unwrap_or_default();
+        anyhow::bail!("no pod could be audited ({tried} tried); first error: {first}");
     }
     Ok(output::exit_code(&all, args.fail_on))
 }
 
-async fn audit_cluster(
-    args: &AuditArgs,
-) -> anyhow::Result<(Cluster, Vec<PodOutcome>, Vec<(RedisPod, String)>)> {
+/// What the run found: the cluster, one outcome per Redis pod, the pods skipped (Sentinel
+/// only) and the pods named on the command line that could not be found.
+type Found = (Cluster, Vec<PodOutcome>, Vec<(RedisPod, String)>, Vec<(String, String)>);
+
+async fn audit_cluster(args: &AuditArgs) -> anyhow::Result<Found> {
     let cluster = kubernetes::connect(&args.kube).await?;
     let scope =
         if args.kube.all_namespaces { Scope::All } else { Scope::Namespace(cluster.namespace.clone()) };
@@ -133,7 +145,8 @@ async fn audit_cluster(
         .collect()
         .await;
     outcomes.sort_by(|a, b| (&a.pod.namespace, &a.pod.name).cmp(&(&b.pod.namespace, &b.pod.name)));
-    Ok((cluster, outcomes, found.skipped))
+    let missing = found.errors.into_iter().map(|e| (e.name, e.error.to_string())).collect();
+    Ok((cluster, outcomes, found.skipped, missing))
 }
 
 fn failed(pod: RedisPod, error: String) -> PodOutcome {
@@ -339,6 +352,7 @@ fn json_report(
     cluster: &Cluster,
     outcomes: &[PodOutcome],
     skipped: &[(RedisPod, String)],
+    missing: &[(String, String)],
     all: &[Finding],
 ) -> serde_json::Value {
     let pods: Vec<serde_json::Value> = outcomes
@@ -388,6 +402,7 @@ fn json_report(
         "context": cluster.context,
         "pods": pods,
         "skipped": skipped,
+        "not_found": missing.iter().map(|(name, why)| serde_json::json!({"pod": name, "error": why})).collect::<Vec<_>>(),
         "findings": all,
     })
 }
