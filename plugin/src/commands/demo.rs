@@ -14,6 +14,14 @@ use crate::cli::{AuditArgs, ColorWhen};
 const DEMO_CLUSTER: &str = include_str!("../../../testdata/kube/demo.yaml");
 
 pub fn run(args: &AuditArgs, color: ColorWhen) -> anyhow::Result<ExitCode> {
+    // Take over SIGINT before starting anything: without a handler a Ctrl-C during start-up
+    // would end the process at once and leave its redis-servers running. The audit itself
+    // stops on Ctrl-C (returns `Interrupted`); then `server` drops and stops them.
+    let signals =
+        tokio::runtime::Builder::new_current_thread().enable_all().build().context("tokio runtime")?;
+    #[cfg(unix)]
+    let _sigint =
+        signals.block_on(async { tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()) });
     let server = testkit::kube::KubeApiServer::start(DEMO_CLUSTER)
         .context("starting the demo cluster (it needs `redis-server`: apt install redis-server)")?;
     let dir = tempfile::tempdir().context("temp dir for the demo kubeconfig")?;
@@ -32,5 +40,6 @@ pub fn run(args: &AuditArgs, color: ColorWhen) -> anyhow::Result<ExitCode> {
     // On Ctrl-C the audit returns `Interrupted`; the servers stop when `server` drops here.
     let result = super::audit::run(&args, color);
     drop(server);
+    drop(signals);
     result
 }
