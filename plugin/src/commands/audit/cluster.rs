@@ -384,6 +384,12 @@ fn json_report(
                     })),
                     "owner": o.pod.owner.as_ref().map(|w| serde_json::json!({"kind": w.kind, "name": w.name})),
                     "helm_release": o.pod.helm_release,
+                    "other_containers": o.pod.other_containers.iter().map(|c| serde_json::json!({
+                        "name": c.name,
+                        "kind": format!("{:?}", c.kind).to_lowercase(),
+                        "memory_request_bytes": c.memory_request,
+                        "memory_limit_bytes": c.memory_limit,
+                    })).collect::<Vec<_>>(),
                 },
                 "summary": o.audit.as_ref().map(|a| &a.summary),
                 "partial": keys.and_then(|k| k.partial.as_ref()),
