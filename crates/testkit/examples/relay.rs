@@ -4,19 +4,9 @@
 
 #![allow(clippy::print_stderr)]
 
-use std::{process::ExitCode, time::Duration};
+use std::process::ExitCode;
 
 use testkit::{LatencyRelay, Upstream};
-
-fn parse_delay(s: &str) -> Option<Duration> {
-    if let Some(us) = s.strip_suffix("us") {
-        return us.parse().ok().map(Duration::from_micros);
-    }
-    if let Some(ms) = s.strip_suffix("ms") {
-        return ms.parse::<f64>().ok().map(|m| Duration::from_secs_f64(m / 1000.0));
-    }
-    s.parse().ok().map(Duration::from_micros)
-}
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -24,7 +14,7 @@ fn main() -> ExitCode {
         eprintln!("usage: relay LISTEN UPSTREAM ONE_WAY_DELAY (e.g. 127.0.0.1:16380 127.0.0.1:6379 500us)");
         return ExitCode::from(2);
     };
-    let Some(delay) = parse_delay(delay) else {
+    let Some(delay) = testkit::parse_delay(delay) else {
         eprintln!("bad delay `{delay}`: use 500us or 1ms");
         return ExitCode::from(2);
     };

@@ -18,4 +18,4 @@ mod tcp;
 
 pub use kube::{KubeApiServer, KubeServerError, LoggedRequest};
 pub use redis_server::{RedisServer, ServerError};
-pub use relay::{LatencyRelay, Upstream};
+pub use relay::{LatencyRelay, Upstream, parse_delay};

@@ -214,3 +214,18 @@ fn pipe_one(mut from: Conn, mut to: Conn, delay: Duration) {
         to.shutdown(Shutdown::Write);
     });
 }
+
+/// A one-way delay as the relay tools take it: `500us`, `1ms`, `0.5ms`, or plain microseconds.
+pub fn parse_delay(s: &str) -> Option<Duration> {
+    if let Some(us) = s.strip_suffix("us") {
+        return us.parse().ok().map(Duration::from_micros);
+    }
+    if let Some(ms) = s.strip_suffix("ms") {
+        return ms
+            .parse::<f64>()
+            .ok()
+            .filter(|m| m.is_finite() && *m >= 0.0)
+            .map(|m| Duration::from_secs_f64(m / 1000.0));
+    }
+    s.parse().ok().map(Duration::from_micros)
+}
