@@ -6,7 +6,7 @@
 
 use std::{sync::Arc, time::Duration};
 
-use redis::{AsyncConnectionConfig, FromRedisValue, RedisConnectionInfo, aio::MultiplexedConnection};
+use redis::{AsyncConnectionConfig, FromRedisValue, RedisConnectionInfo, Value, aio::MultiplexedConnection};
 use tokio::io::{AsyncRead, AsyncWrite};
 
 use crate::target::{Address, Target};
@@ -131,26 +131,44 @@ impl Probe {
             .map_err(|e| classify(&label, "HELLO", &e, secret.as_deref(), timeouts))?;
         tokio::spawn(driver);
         let mut probe = Probe { con, label, secret, timeouts };
+        // One round trip (what matters through a port-forward): AUTH, SELECT, PING (which says
+        // whether a password we were not given is wanted, or the server is loading) and
+        // CLIENT SETNAME; each reply is checked in order so the first failure is the one named.
+        let mut hello = redis::pipe();
+        let mut steps: Vec<&str> = Vec::new();
         if let Some(password) = target.password() {
-            let mut auth = redis::cmd("AUTH");
+            let auth = hello.cmd("AUTH");
             if let Some(user) = &target.username {
                 auth.arg(user);
             }
             auth.arg(password);
-            probe.cmd::<()>(&auth).await?;
+            steps.push("AUTH");
         }
         if target.db != 0 {
-            probe.cmd::<()>(redis::cmd("SELECT").arg(target.db)).await?;
+            hello.cmd("SELECT").arg(target.db);
+            steps.push("SELECT");
         }
-        // Finds out now whether the server wants a password we were not given, or is loading.
-        match probe.cmd::<String>(&redis::cmd("PING")).await {
-            Err(ProbeError::Loading { target, .. }) => {
-                let progress = loading_progress(&mut probe).await;
-                return Err(ProbeError::Loading { target, progress });
+        hello.cmd("PING");
+        steps.push("PING");
+        hello.cmd("CLIENT").arg("SETNAME").arg("redis-audit");
+        hello.ignore_errors();
+        let replies: Vec<Value> = probe.pipe(&hello, "AUTH/PING").await?;
+        for (step, reply) in steps.iter().zip(replies) {
+            if let Value::ServerError(e) = reply {
+                let err = classify(
+                    &probe.label,
+                    step,
+                    &redis::RedisError::from(e),
+                    probe.secret.as_deref(),
+                    timeouts,
+                );
+                if let ProbeError::Loading { target, .. } = err {
+                    let progress = loading_progress(&mut probe).await;
+                    return Err(ProbeError::Loading { target, progress });
+                }
+                return Err(err);
             }
-            other => other?,
-        };
-        let _ = probe.cmd::<()>(redis::cmd("CLIENT").arg("SETNAME").arg("redis-audit")).await;
+        }
         Ok(probe)
     }
 

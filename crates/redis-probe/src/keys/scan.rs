@@ -64,14 +64,31 @@ pub async fn scan_resumable(
     mut reconnect: Option<Reconnect<'_>>,
 ) -> Result<KeysReport, ProbeError> {
     let label = probe.label.clone();
-    let keyspace_text: String = probe.cmd(redis::cmd("INFO").arg("keyspace")).await?;
-    let keyspace = parse_keyspace(&keyspace_text);
-    let cluster = match probe.cmd::<String>(redis::cmd("INFO").arg("cluster")).await {
-        Ok(t) => t.lines().any(|l| l.trim() == "cluster_enabled:1"),
-        Err(e) if e.is_refused() => false,
-        Err(e) => return Err(e),
+    // One round trip: the keyspace, cluster mode, and the db selected (CLIENT INFO, 6.2+; an
+    // error or an older server means db 0).
+    let mut first = redis::pipe();
+    first.cmd("INFO").arg("keyspace").cmd("INFO").arg("cluster").cmd("CLIENT").arg("INFO").ignore_errors();
+    let replies: Vec<Value> = probe.pipe(&first, "INFO keyspace").await?;
+    let text = |v: Option<&Value>| match v {
+        Some(Value::BulkString(b)) => Some(String::from_utf8_lossy(b).into_owned()),
+        Some(Value::VerbatimString { text, .. }) => Some(text.clone()),
+        Some(Value::SimpleString(s)) => Some(s.clone()),
+        _ => None,
     };
-    let home_db = current_db(probe).await;
+    let Some(keyspace_text) = text(replies.first()) else {
+        // INFO refused or renamed: ask alone so the error says why, as any command's would.
+        let _: String = probe.cmd(redis::cmd("INFO").arg("keyspace")).await?;
+        return Err(ProbeError::Command {
+            target: label,
+            command: "INFO keyspace".into(),
+            reason: "unexpected reply".into(),
+        });
+    };
+    let keyspace = parse_keyspace(&keyspace_text);
+    let cluster = text(replies.get(1)).is_some_and(|t| t.lines().any(|l| l.trim() == "cluster_enabled:1"));
+    let home_db = text(replies.get(2))
+        .and_then(|info| info.split_whitespace().find_map(|f| f.strip_prefix("db=")?.parse().ok()))
+        .unwrap_or(0);
     let mut notes = Vec::new();
     let mut dbs: Vec<u32> = match &opts.dbs {
         Some(d) => d.clone(),
@@ -297,14 +314,6 @@ fn parse_keyspace(text: &str) -> Vec<(u32, u64)> {
         .collect();
     out.sort_unstable();
     out
-}
-
-/// The db the connection has selected (`CLIENT INFO`, Redis 6.2+); 0 when unknown.
-async fn current_db(probe: &mut Probe) -> u32 {
-    match probe.cmd::<String>(redis::cmd("CLIENT").arg("INFO")).await {
-        Ok(info) => info.split_whitespace().find_map(|f| f.strip_prefix("db=")?.parse().ok()).unwrap_or(0),
-        Err(_) => 0,
-    }
 }
 
 /// Per-key command failures, remembered once per command for the notes.
