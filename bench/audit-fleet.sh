@@ -326,7 +326,7 @@ TABLE="$(
 LAT_MS="$(echo "(${WALL[c1]} - ${WALL[direct-c1]}) * 1000 / $PODS" | bc -l)"
 SCAN_MS="$(echo "(${WALL[c1]} - ${WALL[c1-no-keys]}) * 1000 / $PODS" | bc -l)"
 NOTES="$(
-  printf -- '- per pod at --concurrency 1: %s ms through the relay, %s ms without it; the difference, %.1f ms, is waiting on the network: about %.0f round trips of %s ms (a new connection through the relay also waits up to 5 ms for its accept)\n' \
+  printf -- '- per pod at --concurrency 1: %s ms through the relay, %s ms without it; the difference, %.1f ms, is waiting on the network: about %.0f round trips of %s ms\n' \
     "$(per_pod_ms "${WALL[c1]}")" "$(per_pod_ms "${WALL[direct-c1]}")" "$LAT_MS" "$(echo "$LAT_MS / $RTT_REDIS" | bc -l)" "$RTT_REDIS"
   printf -- '- of which the key scan (%s keys): %.1f ms per pod (c1 minus c1-no-keys); everything else (events, Secret, port-forward, AUTH, INFO/CONFIG/MEMORY pipeline): %s ms\n' \
     "$KEYS_PER_POD" "$SCAN_MS" "$(per_pod_ms "${WALL[c1-no-keys]}")"
@@ -358,7 +358,7 @@ if [ "${BENCH_NO_RECORD:-0}" = 1 ]; then exit 0; fi
   echo "- machine: nproc $(nproc); $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); Linux $(uname -r); load average $LOAD_BEFORE before, $LOAD_AFTER after (other work may share the machine)"
   echo "- redis-audit at $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet 2>/dev/null || echo ' + uncommitted changes')$(git -C "$ROOT" status --porcelain --untracked-files=normal 2>/dev/null | grep -q '^??' && echo ' + untracked files'); $(rustc --version)"
   echo "- fleet: \`target/release/examples/fleet --pods $PODS --keys $KEYS_PER_POD --one-way $ONE_WAY\` (testkit KubeApiServer, started in $STARTED_MS ms): $PODS Redis pods in 5 namespaces ($FLAVORS; bitnami: limit 256Mi, maxmemory 200mb, password from a Secret via \`secretKeyRef\`; official redis:7.2: no limit, no maxmemory; valkey: limit 128Mi, maxmemory 100mb), $KEYS_PER_POD keys each, plus 10 app pods that are not Redis; every backend is $(redis-server --version | cut -d' ' -f1-3)"
-  echo "- relay: testkit LatencyRelay, $ONE_WAY each way, in front of the API server (the kubeconfig points at it: every request and port-forward frame pays it); median RTT $RTT_API ms for \`GET /version\` on one connection; for redis-cli one relay per backend: PING RTT $RTT_REDIS ms on one connection, $RTT_FRESH ms from connect() on a new one (the relay polls accept() every 5 ms)"
+  echo "- relay: testkit LatencyRelay, $ONE_WAY each way, in front of the API server (the kubeconfig points at it: every request and port-forward frame pays it); median RTT $RTT_API ms for \`GET /version\` on one connection; for redis-cli one relay per backend: PING RTT $RTT_REDIS ms on one connection, $RTT_FRESH ms from connect() on a new one"
   echo "- tool runs: median of $REPEAT (all listed), after one uncounted warm-up run; the JSON of every run checked ($PODS pods, all \`audited\`); CPU s = user + sys of the tool (GNU time); 2 CPUs shared by the tool, the API server, the relays and $PODS redis-servers"
   echo "- shell loop: $LOOP_REPEAT run(s); $([ "$HAVE_KUBECTL" = 1 ] && echo "kubectl $(kubectl version --client 2>/dev/null | head -n 1 | sed 's/^Client Version: //') lists the pods once, then ")for each pod one \`$(redis-cli --version)\` process per command (as one \`kubectl exec\` each), password in \`REDISCLI_AUTH\` as the pod env gives it; a real \`kubectl exec\` adds a WebSocket/SPDY session and a process start in the container per command, so the loop is a lower bound"
   echo "- commands:"

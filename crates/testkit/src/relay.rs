@@ -30,6 +30,8 @@ pub enum Upstream {
 #[derive(Debug)]
 pub struct LatencyRelay {
     port: u16,
+    /// Where to connect to wake the accept thread on drop.
+    wake: SocketAddr,
     stop: Arc<AtomicBool>,
     accept: Option<thread::JoinHandle<()>>,
     /// Both ends of every connection relayed so far, to cut them on demand.
@@ -108,9 +110,12 @@ impl LatencyRelay {
 
     /// As [`LatencyRelay::start`], on a given listen address (`127.0.0.1:16380`).
     pub fn start_on(listen: &str, upstream: Upstream, one_way: Duration) -> std::io::Result<LatencyRelay> {
+        // A blocking accept: a new connection is relayed at once (polling added up to 5 ms to
+        // every connect) and an idle relay costs no CPU. Drop wakes it with a connection.
         let listener = TcpListener::bind(listen)?;
-        listener.set_nonblocking(true)?;
-        let port = listener.local_addr()?.port();
+        let local = listener.local_addr()?;
+        let port = local.port();
+        let wake = if local.ip().is_unspecified() { SocketAddr::from(([127, 0, 0, 1], port)) } else { local };
         let stop = Arc::new(AtomicBool::new(false));
         let stop2 = stop.clone();
         let open: Arc<std::sync::Mutex<Vec<Conn>>> = Arc::default();
@@ -118,8 +123,8 @@ impl LatencyRelay {
         let accept = thread::spawn(move || {
             while !stop2.load(Ordering::Relaxed) {
                 match listener.accept() {
+                    Ok(_) if stop2.load(Ordering::Relaxed) => break,
                     Ok((client, _)) => {
-                        let _ = client.set_nonblocking(false);
                         let _ = client.set_nodelay(true);
                         if let Ok(server) = Conn::open(&upstream) {
                             let client = Conn::Tcp(client);
@@ -132,14 +137,11 @@ impl LatencyRelay {
                             pipe_both(client, server, one_way);
                         }
                     }
-                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                        thread::sleep(Duration::from_millis(5))
-                    }
                     Err(_) => thread::sleep(Duration::from_millis(5)),
                 }
             }
         });
-        Ok(LatencyRelay { port, stop, accept: Some(accept), open })
+        Ok(LatencyRelay { port, wake, stop, accept: Some(accept), open })
     }
 
     /// Cuts every connection relayed so far, as a dropped port-forward or a network failure
@@ -172,6 +174,8 @@ impl LatencyRelay {
 impl Drop for LatencyRelay {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
+        // Wake the blocking accept so the thread sees `stop`.
+        let _ = TcpStream::connect_timeout(&self.wake, Duration::from_secs(1));
         if let Some(h) = self.accept.take() {
             let _ = h.join();
         }
