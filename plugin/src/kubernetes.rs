@@ -87,3 +87,34 @@ pub async fn find_one(cluster: &Cluster, args: &KubeArgs, name: &str) -> anyhow:
     let _ = args;
     anyhow::bail!("{name}: no such Redis pod in namespace {}", cluster.namespace)
 }
+
+/// The boxed future a reconnect returns (see [`redis_probe::keys::scan_resumable`]).
+pub type Reopening =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<Probe, redis_probe::ProbeError>> + Send>>;
+
+/// Opens a fresh port-forward and probe to `pod` on each call, for a scan to resume on after
+/// a dropped stream. The forwards it opens are kept in `kept` (they must outlive the probes).
+pub fn reconnector(
+    cluster: &Cluster,
+    pod: &RedisPod,
+    password_from: Option<&str>,
+    timeouts: Timeouts,
+    kept: std::sync::Arc<std::sync::Mutex<Vec<Forward>>>,
+) -> impl FnMut() -> Reopening + Send + use<> {
+    let (cluster, pod, password_from) = (cluster.clone(), pod.clone(), password_from.map(str::to_string));
+    move || -> Reopening {
+        let (cluster, pod, password_from, kept) =
+            (cluster.clone(), pod.clone(), password_from.clone(), kept.clone());
+        Box::pin(async move {
+            match open(&cluster, &pod, password_from.as_deref(), timeouts).await {
+                Ok(c) => {
+                    if let Ok(mut k) = kept.lock() {
+                        k.push(c.forward);
+                    }
+                    Ok(c.probe)
+                }
+                Err(reason) => Err(redis_probe::ProbeError::Connect { target: label(&pod), reason }),
+            }
+        })
+    }
+}

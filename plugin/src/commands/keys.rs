@@ -103,26 +103,9 @@ async fn scan(
         .await
         .map_err(anyhow::Error::msg)?;
     let kubernetes::PodConnection { mut probe, forward, notes: _ } = conn;
-    // Forwards must outlive their probes: keep the reopened ones here.
     let kept = std::sync::Arc::new(std::sync::Mutex::new(vec![forward]));
-    let kept2 = kept.clone();
-    let mut reconnect = move || -> std::pin::Pin<Box<dyn std::future::Future<Output = _> + Send>> {
-        let (cluster, pod, password_from, kept) =
-            (cluster.clone(), pod.clone(), password_from.clone(), kept2.clone());
-        Box::pin(async move {
-            match kubernetes::open(&cluster, &pod, password_from.as_deref(), timeouts).await {
-                Ok(c) => {
-                    if let Ok(mut k) = kept.lock() {
-                        k.push(c.forward);
-                    }
-                    Ok(c.probe)
-                }
-                Err(reason) => {
-                    Err(redis_probe::ProbeError::Connect { target: kubernetes::label(&pod), reason })
-                }
-            }
-        })
-    };
+    let mut reconnect =
+        kubernetes::reconnector(&cluster, &pod, password_from.as_deref(), timeouts, kept.clone());
     let report = keys::scan_resumable(&mut probe, opts, progress, Some(&mut reconnect)).await?;
     drop(probe);
     drop(kept);

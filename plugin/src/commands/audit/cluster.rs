@@ -192,9 +192,11 @@ async fn audit_pod(
         no_memory_limit: pod.memory_limit.is_none(),
         role,
     };
-    let result = server::audit(&mut probe, &ctx, scan).await;
+    let kept = std::sync::Arc::new(std::sync::Mutex::new(vec![forward]));
+    let mut reconnect = kubernetes::reconnector(cluster, &pod, password_from, timeouts, kept.clone());
+    let result = server::audit(&mut probe, &ctx, scan, Some(&mut reconnect)).await;
     drop(probe);
-    drop(forward);
+    drop(kept);
     match result {
         Ok(audit) => {
             let mut findings = pod_findings(&pod, oom_kills);

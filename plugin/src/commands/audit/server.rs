@@ -47,18 +47,20 @@ pub struct Summary {
     pub keys_without_ttl: Option<u64>,
 }
 
-/// Reads the server behind `probe`, scans its keys unless told not to, and runs the checks.
+/// Reads the server behind `probe`, scans its keys unless told not to (resuming once on a new
+/// connection from `reconnect` if the stream drops), and runs the checks.
 pub async fn audit(
     probe: &mut Probe,
     ctx: &CheckContext,
     scan: ScanChoice,
+    reconnect: Option<keys::Reconnect<'_>>,
 ) -> Result<ServerAudit, ProbeError> {
     let snapshot = Snapshot::read(probe).await?;
     let keys = if scan.skip {
         None
     } else {
         let opts = ScanOptions { sample: (scan.limit > 0).then_some(scan.limit), ..ScanOptions::default() };
-        Some(keys::scan(probe, &opts, &mut |_| {}).await?)
+        Some(keys::scan_resumable(probe, &opts, &mut |_| {}, reconnect).await?)
     };
     Ok(assess(snapshot, keys, ctx))
 }
