@@ -39,6 +39,14 @@ pub async fn open(
     password_from: Option<&str>,
     timeouts: Timeouts,
 ) -> Result<PodConnection, String> {
+    if let Some(var) = tls_only(pod) {
+        return Err(format!(
+            "{}: this Redis serves TLS ({var}): audits through a port-forward speak plain RESP and \
+             cannot present its client certificate yet; use `kubectl port-forward` and \
+             `--redis-url rediss://127.0.0.1:PORT?insecure=true` if it does not require client certificates",
+            label(pod)
+        ));
+    }
     let mut notes = Vec::new();
     let password = match password::resolve(cluster, pod, password_from).await {
         Ok(p) => p,
@@ -116,5 +124,38 @@ pub fn reconnector(
                 Err(reason) => Err(redis_probe::ProbeError::Connect { target: label(&pod), reason }),
             }
         })
+    }
+}
+
+/// The env var that says the container serves TLS (bitnami/redis and bitnami/valkey:
+/// `REDIS_TLS_ENABLED` / `VALKEY_TLS_ENABLED`, `yes` or `true`), if one does.
+fn tls_only(pod: &RedisPod) -> Option<String> {
+    pod.env.iter().find_map(|e| {
+        let on = e
+            .value
+            .as_deref()
+            .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "yes" | "true" | "1"));
+        (on && matches!(e.name.as_str(), "REDIS_TLS_ENABLED" | "VALKEY_TLS_ENABLED"))
+            .then(|| format!("{}={}", e.name, e.value.as_deref().unwrap_or_default()))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    fn pod(tls: &str) -> kube_access::RedisPod {
+        let spec: k8s_openapi::api::core::v1::Pod = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "r-0", "namespace": "ns"},
+            "spec": {"containers": [{"name": "redis", "image": "docker.io/bitnami/redis:7.2",
+                "env": [{"name": "REDIS_TLS_ENABLED", "value": tls}], "ports": [{"containerPort": 6379}]}]},
+            "status": {"phase": "Running"}
+        }))
+        .unwrap_or_default();
+        kube_access::RedisPod::from_pod(&spec).unwrap_or_else(|| panic!("not a Redis pod"))
+    }
+
+    #[test]
+    fn bitnami_tls_is_recognised() {
+        assert_eq!(super::tls_only(&pod("yes")).as_deref(), Some("REDIS_TLS_ENABLED=yes"));
+        assert_eq!(super::tls_only(&pod("no")), None);
     }
 }
