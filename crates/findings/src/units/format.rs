@@ -30,6 +30,30 @@ pub fn redis_style_for_k8s(raw: &str) -> RedisUnitStyle {
     }
 }
 
+/// A size for a table column, like `kubectl top`: the largest binary unit not above the value,
+/// one decimal place rounded to nearest, without a trailing `.0` (`12476416` -> `11.9Mi`,
+/// `209715200` -> `200Mi`, `991408` -> `968.2Ki`); under 1 KiB in bytes (`512B`).
+pub fn format_bytes_short(bytes: u64) -> String {
+    let Some(mut index) = BINARY.iter().position(|(_, shift)| bytes >> shift > 0) else {
+        return format!("{bytes}B");
+    };
+    loop {
+        let (suffix, shift) = BINARY[index];
+        let unit = 1u128 << shift;
+        let tenths = (u128::from(bytes) * 10 + unit / 2) / unit;
+        // 1023.96Mi rounds to 1024Mi: say 1Gi instead.
+        if tenths >= 10240 && index > 0 {
+            index -= 1;
+            continue;
+        }
+        return if tenths.is_multiple_of(10) {
+            format!("{}{suffix}", tenths / 10)
+        } else {
+            format!("{}.{}{suffix}", tenths / 10, tenths % 10)
+        };
+    }
+}
+
 /// A human-readable binary size for messages.
 ///
 /// Uses the largest binary unit that divides `bytes` exactly (`201326592` -> `192Mi`,
@@ -115,5 +139,22 @@ mod tests {
         for (bytes, want) in table {
             assert_eq!(format_k8s_bytes(bytes), want, "{bytes}");
         }
+    }
+}
+
+#[cfg(test)]
+mod short_tests {
+    use super::format_bytes_short as f;
+
+    #[test]
+    fn table_sizes() {
+        assert_eq!(f(0), "0B");
+        assert_eq!(f(512), "512B");
+        assert_eq!(f(1024), "1Ki");
+        assert_eq!(f(991_408), "968.2Ki");
+        assert_eq!(f(12_476_416), "11.9Mi");
+        assert_eq!(f(200 * 1024 * 1024), "200Mi");
+        assert_eq!(f(1024 * 1024 * 1024 - 1), "1Gi");
+        assert_eq!(f(u64::MAX), "16Ei");
     }
 }

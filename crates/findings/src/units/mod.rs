@@ -22,7 +22,7 @@ mod k8s_quantity;
 mod proptests;
 mod redis_memory;
 
-pub use format::{format_k8s_bytes, redis_style_for_k8s};
+pub use format::{format_bytes_short, format_k8s_bytes, redis_style_for_k8s};
 pub use k8s_quantity::parse_k8s_quantity;
 pub use redis_memory::{RedisUnitStyle, format_redis_memory, parse_redis_memory};
 

@@ -289,7 +289,7 @@ fn scope_words(args: &AuditArgs, cluster: &Cluster) -> String {
 }
 
 fn bytes(v: Option<u64>) -> String {
-    v.map_or_else(|| "-".into(), format_k8s_bytes)
+    v.map_or_else(|| "-".into(), findings::units::format_bytes_short)
 }
 
 /// kubectl-style: no borders, upper-case headers, one row per pod.
@@ -345,6 +345,11 @@ fn table(outcomes: &[PodOutcome], wide: bool) -> comfy_table::Table {
             row.push(o.pod.owner.as_ref().map_or_else(dash, |w| format!("{}/{}", w.kind, w.name)));
         }
         t.add_row(row);
+    }
+    // kubectl's tabwriter look: no leading space, three spaces between columns.
+    let last = t.column_count().saturating_sub(1);
+    for (i, column) in t.column_iter_mut().enumerate() {
+        column.set_padding((0, if i == last { 0 } else { 3 }));
     }
     t
 }

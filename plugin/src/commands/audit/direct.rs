@@ -4,7 +4,7 @@
 use std::{io::Write, process::ExitCode, time::Duration};
 
 use anyhow::{Context, bail};
-use findings::{Finding, units::format_k8s_bytes};
+use findings::Finding;
 use redis_probe::{Probe, Timeouts, checks::CheckContext, keys::KeysReport};
 use report::{Format, RenderContext, SourceMap};
 
@@ -108,7 +108,7 @@ pub fn run(args: &AuditArgs, url: &str, color: ColorWhen) -> anyhow::Result<Exit
 }
 
 fn bytes(v: Option<u64>) -> String {
-    v.map_or_else(|| "-".into(), format_k8s_bytes)
+    v.map_or_else(|| "-".into(), findings::units::format_bytes_short)
 }
 
 fn summary_table(
