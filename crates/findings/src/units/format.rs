@@ -34,23 +34,10 @@ pub fn redis_style_for_k8s(raw: &str) -> RedisUnitStyle {
 /// one decimal place rounded to nearest, without a trailing `.0` (`12476416` -> `11.9Mi`,
 /// `209715200` -> `200Mi`, `991408` -> `968.2Ki`); under 1 KiB in bytes (`512B`).
 pub fn format_bytes_short(bytes: u64) -> String {
-    let Some(mut index) = BINARY.iter().position(|(_, shift)| bytes >> shift > 0) else {
-        return format!("{bytes}B");
-    };
-    loop {
-        let (suffix, shift) = BINARY[index];
-        let unit = 1u128 << shift;
-        let tenths = (u128::from(bytes) * 10 + unit / 2) / unit;
-        // 1023.96Mi rounds to 1024Mi: say 1Gi instead.
-        if tenths >= 10240 && index > 0 {
-            index -= 1;
-            continue;
-        }
-        return if tenths.is_multiple_of(10) {
-            format!("{}{suffix}", tenths / 10)
-        } else {
-            format!("{}.{}{suffix}", tenths / 10, tenths % 10)
-        };
+    match tenths_of_largest_unit(bytes) {
+        None => format!("{bytes}B"),
+        Some((tenths, suffix)) if tenths.is_multiple_of(10) => format!("{}{suffix}", tenths / 10),
+        Some((tenths, suffix)) => format!("{}.{}{suffix}", tenths / 10, tenths % 10),
     }
 }
 
@@ -68,20 +55,26 @@ pub fn format_k8s_bytes(bytes: u64) -> String {
     if let Some((suffix, shift)) = BINARY.iter().find(|(_, shift)| bytes.trailing_zeros() >= *shift) {
         return format!("{}{suffix}", bytes >> shift);
     }
-    if bytes < MIB {
-        return format!("{bytes}B");
+    match tenths_of_largest_unit(bytes) {
+        Some((tenths, suffix)) if bytes >= MIB => format!("{}.{}{suffix}", tenths / 10, tenths % 10),
+        _ => format!("{bytes}B"),
     }
-    let mut index = BINARY.iter().position(|(_, shift)| bytes >> shift > 0).unwrap_or(BINARY.len() - 1);
+}
+
+/// `bytes` in tenths of the largest binary unit not above it, rounded to nearest; a value
+/// that rounds up to 1024 of a unit (1023.96Mi) is given in the next unit (1.0Gi). `None`
+/// under 1 KiB.
+fn tenths_of_largest_unit(bytes: u64) -> Option<(u128, &'static str)> {
+    let mut index = BINARY.iter().position(|(_, shift)| bytes >> shift > 0)?;
     loop {
         let (suffix, shift) = BINARY[index];
         let unit = 1u128 << shift;
         let tenths = (u128::from(bytes) * 10 + unit / 2) / unit;
-        // 1023.96Mi rounds to 1024.0Mi: say 1.0Gi instead.
         if tenths >= 10240 && index > 0 {
             index -= 1;
             continue;
         }
-        return format!("{}.{}{suffix}", tenths / 10, tenths % 10);
+        return Some((tenths, suffix));
     }
 }
 

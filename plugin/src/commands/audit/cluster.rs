@@ -288,54 +288,27 @@ fn scope_words(args: &AuditArgs, cluster: &Cluster) -> String {
     s
 }
 
-fn bytes(v: Option<u64>) -> String {
-    v.map_or_else(|| "-".into(), findings::units::format_bytes_short)
-}
-
 /// kubectl-style: no borders, upper-case headers, one row per pod.
 fn table(outcomes: &[PodOutcome], wide: bool) -> comfy_table::Table {
-    let mut t = comfy_table::Table::new();
-    t.load_style(comfy_table::presets::NOTHING);
-    let mut header = vec![
-        "NAMESPACE",
-        "POD",
-        "ROLE",
-        "LIMIT",
-        "MAXMEMORY",
-        "POLICY",
-        "USED",
-        "RSS",
-        "FRAG",
-        "EVICTED",
-        "OOM KILLS",
-        "FINDINGS",
-    ];
+    let mut header = vec!["NAMESPACE", "POD", "ROLE", "LIMIT"];
+    header.extend(server::LIVE_HEADER);
+    header.extend(["OOM KILLS", "FINDINGS"]);
     if wide {
         header.extend(["CONTAINER", "VERSION", "REPLICATION", "KEYS", "NO TTL", "OWNER"]);
     }
-    t.set_header(header);
+    let mut t = server::table(header);
     for o in outcomes {
         let s: Option<&Summary> = o.audit.as_ref().map(|a| &a.summary);
         let dash = || "-".to_string();
-        let limit = o.pod.memory_limit_text.clone().unwrap_or_else(|| "none".into());
-        let maxmemory = match s.and_then(|s| s.maxmemory_bytes) {
-            Some(0) => "0 (none)".to_string(),
-            other => bytes(other),
-        };
         let mut row = vec![
             o.pod.namespace.clone(),
             o.pod.name.clone(),
             s.map_or_else(dash, |s| s.role.to_string()),
-            limit,
-            if s.is_some() { maxmemory } else { dash() },
-            s.and_then(|s| s.maxmemory_policy.clone()).unwrap_or_else(dash),
-            bytes(s.and_then(|s| s.used_memory_bytes)),
-            bytes(s.and_then(|s| s.used_memory_rss_bytes)),
-            s.and_then(|s| s.fragmentation_ratio).map_or_else(dash, |r| format!("{r:.2}")),
-            s.map_or_else(dash, |s| s.evicted_keys.to_string()),
-            o.oom_kills.to_string(),
-            if o.error.is_some() { "error".into() } else { o.findings.len().to_string() },
+            o.pod.memory_limit_text.clone().unwrap_or_else(|| "none".into()),
         ];
+        row.extend(server::live_cells(s));
+        row.push(o.oom_kills.to_string());
+        row.push(if o.error.is_some() { "error".into() } else { o.findings.len().to_string() });
         if wide {
             row.push(o.pod.container.clone());
             row.push(s.map_or_else(dash, |s| s.version.clone()));
@@ -346,11 +319,7 @@ fn table(outcomes: &[PodOutcome], wide: bool) -> comfy_table::Table {
         }
         t.add_row(row);
     }
-    // kubectl's tabwriter look: no leading space, three spaces between columns.
-    let last = t.column_count().saturating_sub(1);
-    for (i, column) in t.column_iter_mut().enumerate() {
-        column.set_padding((0, if i == last { 0 } else { 3 }));
-    }
+    server::finish_table(&mut t);
     t
 }
 

@@ -107,10 +107,6 @@ pub fn run(args: &AuditArgs, url: &str, color: ColorWhen) -> anyhow::Result<Exit
     Ok(output::exit_code(&found, args.fail_on))
 }
 
-fn bytes(v: Option<u64>) -> String {
-    v.map_or_else(|| "-".into(), findings::units::format_bytes_short)
-}
-
 fn summary_table(
     target: &str,
     s: &Summary,
@@ -118,38 +114,13 @@ fn summary_table(
     keys: Option<&KeysReport>,
     wide: bool,
 ) -> comfy_table::Table {
-    let mut t = comfy_table::Table::new();
-    t.load_style(comfy_table::presets::NOTHING);
-    let mut header = vec![
-        "TARGET",
-        "ROLE",
-        "LIMIT",
-        "MAXMEMORY",
-        "POLICY",
-        "USED",
-        "RSS",
-        "FRAG",
-        "EVICTED",
-        "OOM",
-        "FINDINGS",
-    ];
-    let maxmemory = match s.maxmemory_bytes {
-        Some(0) => "0 (none)".to_string(),
-        other => bytes(other),
-    };
-    let mut row = vec![
-        target.to_string(),
-        s.role.to_string(),
-        bytes(s.memory_limit_bytes),
-        maxmemory,
-        s.maxmemory_policy.clone().unwrap_or_else(|| "-".into()),
-        bytes(s.used_memory_bytes),
-        bytes(s.used_memory_rss_bytes),
-        s.fragmentation_ratio.map_or_else(|| "-".into(), |r| format!("{r:.2}")),
-        s.evicted_keys.to_string(),
-        s.oom_errors.map_or_else(|| "-".into(), |n| n.to_string()),
-        found.len().to_string(),
-    ];
+    let mut header = vec!["TARGET", "ROLE", "LIMIT"];
+    header.extend(server::LIVE_HEADER);
+    header.extend(["OOM", "FINDINGS"]);
+    let mut row = vec![target.to_string(), s.role.to_string(), server::bytes(s.memory_limit_bytes)];
+    row.extend(server::live_cells(Some(s)));
+    row.push(s.oom_errors.map_or_else(|| "-".into(), |n| n.to_string()));
+    row.push(found.len().to_string());
     if wide {
         header.extend(["VERSION", "KEYS", "NO TTL"]);
         row.push(s.version.clone());
@@ -158,7 +129,8 @@ fn summary_table(
         row.push(keys_total.map_or_else(|| "-".into(), |n| n.to_string()));
         row.push(no_ttl.map_or_else(|| "-".into(), |n| n.to_string()));
     }
-    t.set_header(header);
+    let mut t = server::table(header);
     t.add_row(row);
+    server::finish_table(&mut t);
     t
 }

@@ -116,3 +116,44 @@ pub fn role(arg: Option<crate::cli::RoleArg>) -> Option<Role> {
         RoleArg::Mixed => Role::Mixed,
     })
 }
+
+/// The live columns both summary tables show (one server, or one row per pod).
+pub const LIVE_HEADER: [&str; 6] = ["MAXMEMORY", "POLICY", "USED", "RSS", "FRAG", "EVICTED"];
+
+/// The [`LIVE_HEADER`] cells of a summary; dashes when the server could not be read.
+pub fn live_cells(s: Option<&Summary>) -> Vec<String> {
+    let dash = || "-".to_string();
+    let Some(s) = s else { return vec![dash(); LIVE_HEADER.len()] };
+    vec![
+        match s.maxmemory_bytes {
+            Some(0) => "0 (none)".to_string(),
+            other => bytes(other),
+        },
+        s.maxmemory_policy.clone().unwrap_or_else(dash),
+        bytes(s.used_memory_bytes),
+        bytes(s.used_memory_rss_bytes),
+        s.fragmentation_ratio.map_or_else(dash, |r| format!("{r:.2}")),
+        s.evicted_keys.to_string(),
+    ]
+}
+
+/// A size cell, `-` when unknown.
+pub fn bytes(v: Option<u64>) -> String {
+    v.map_or_else(|| "-".into(), findings::units::format_bytes_short)
+}
+
+/// A table in kubectl's tabwriter look: no borders, upper-case headers, no leading space and
+/// three spaces between columns. Call [`finish_table`] once the rows are in.
+pub fn table(header: Vec<&str>) -> comfy_table::Table {
+    let mut t = comfy_table::Table::new();
+    t.load_style(comfy_table::presets::NOTHING);
+    t.set_header(header);
+    t
+}
+
+pub fn finish_table(t: &mut comfy_table::Table) {
+    let last = t.column_count().saturating_sub(1);
+    for (i, column) in t.column_iter_mut().enumerate() {
+        column.set_padding((0, if i == last { 0 } else { 3 }));
+    }
+}
