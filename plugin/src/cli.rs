@@ -215,9 +215,9 @@ pub struct KeysArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub rate: Option<u64>,
     /// SCAN COUNT: keys asked per batch (one round trip each). Smaller batches keep other
-    /// clients' latency lower on a busy primary (SCAN COUNT 1000 holds the server 1-2 ms),
-    /// larger ones need fewer round trips over a slow link.
-    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    /// clients' latency lower (SCAN COUNT 1000 alone holds the server 1-2 ms); larger ones need
+    /// fewer round trips over a slow link.
+    #[arg(long, value_name = "N", default_value_t = redis_probe::keys::DEFAULT_COUNT, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub count: u32,
     /// Elements MEMORY USAGE samples per key: collections up to N elements are measured
     /// exactly, bigger ones estimated at O(N) per key (5 is the server's own default, cheaper

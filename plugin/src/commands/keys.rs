@@ -36,11 +36,10 @@ pub fn run(args: &KeysArgs) -> anyhow::Result<ExitCode> {
     };
     let timeouts =
         Timeouts { connect: Duration::from_secs(args.connect_timeout.max(1)), ..Timeouts::default() };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .context("tokio runtime")?;
+    // One thread: the scan is I/O-bound, and a second busy thread would compete for the CPU
+    // with the Redis it reads when both run on one small host (it showed in PING latency).
+    let runtime =
+        tokio::runtime::Builder::new_current_thread().enable_all().build().context("tokio runtime")?;
     let bar = std::io::stderr().is_terminal().then(progress_bar);
     let mut on_progress = |p: Progress| {
         if let Some(bar) = &bar {

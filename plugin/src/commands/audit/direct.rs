@@ -39,11 +39,9 @@ pub fn run(args: &AuditArgs, url: &str, color: ColorWhen) -> anyhow::Result<Exit
     let ctx = CheckContext { memory_limit, no_memory_limit: false, role: server::role(args.role) };
     let timeouts =
         Timeouts { connect: Duration::from_secs(args.connect_timeout.max(1)), ..Timeouts::default() };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .context("tokio runtime")?;
+    // One server: one thread (see keys.rs).
+    let runtime =
+        tokio::runtime::Builder::new_current_thread().enable_all().build().context("tokio runtime")?;
     let scan = ScanChoice { skip: args.no_keys, limit: args.scan_limit };
     let audit = runtime.block_on(async {
         let mut probe = Probe::connect(&target, timeouts).await?;
