@@ -2,7 +2,7 @@
 //! coverage, a TTL histogram, per-db totals, the frameworks that wrote the keys, the role
 //! they suggest, retention problems and what cleanups would free.
 //!
-//! Read-only and gentle: SCAN with a COUNT (default 500), and per batch one pipeline of
+//! Read-only and gentle: SCAN with a COUNT (default 1000), and per batch one pipeline of
 //! `MEMORY USAGE key` (the server's default SAMPLES, never `SAMPLES 0` for a whole scan: on a
 //! 1M-field hash that blocks Redis for ~0.5 s), `TYPE` and `PTTL` (+ `OBJECT IDLETIME`),
 //! sent together with the next `SCAN` (see [`scan`]). Memory is bounded whatever the
@@ -57,12 +57,11 @@ pub struct ScanOptions {
     pub exact_top_max_elements: u64,
 }
 
-/// SCAN COUNT by default. SCAN COUNT 1000 alone holds the server 1-1.9 ms on a 1.2M-key db;
-/// at 500, other clients' worst PING during a scan stayed under 5 ms in 7 of 8 runs against 2 of
-/// 8 at 1000, with the same wall time and wall/server-CPU 1.07-1.16 (bench/RESULTS.md,
-/// 2026-11-23). Over a 1 ms link the server stays the bottleneck (one round trip per batch is
-/// hidden behind the previous batch's reads).
-pub const DEFAULT_COUNT: u32 = 500;
+/// SCAN COUNT by default: one round trip per 1000 keys. 500 was tried (bench/RESULTS.md,
+/// 2026-11-23 14:50): other clients' worst PING was no better in the full benchmark, and
+/// through a 1 ms link the scan took 80% longer (the SCAN round trip per batch is no longer
+/// hidden behind the previous batch's reads). `--count` trades the two.
+pub const DEFAULT_COUNT: u32 = 1000;
 
 /// Elements `MEMORY USAGE` samples per key by default. The server's own default, 5, is a
 /// poor estimate for hashtable-encoded hashes whose fields differ in size: BullMQ job hashes
