@@ -55,9 +55,7 @@ pub async fn open(
             password::Password::none()
         }
     };
-    let mut forward = kube_access::forward::open(cluster, &pod.namespace, &pod.name, pod.port)
-        .await
-        .map_err(|e| e.to_string())?;
+    let mut forward = kube_access::forward::open_pod(cluster, pod).await.map_err(|e| e.to_string())?;
     let stream =
         forward.stream().ok_or_else(|| format!("{}: the port-forward gave no stream", label(pod)))?;
     let had_password = password.is_some();
@@ -65,6 +63,13 @@ pub async fn open(
     let probe = match Probe::from_stream(stream, &target, timeouts).await {
         Ok(p) => p,
         Err(e) => {
+            // The port-forward's error channel says why better than a dropped RESP stream does
+            // (the kubelet's "connection refused": nothing listens on that port).
+            if let Some(why) = forward.error() {
+                if let Ok(Some(err)) = tokio::time::timeout(Duration::from_millis(500), why).await {
+                    return Err(err.to_string());
+                }
+            }
             let mut msg = e.to_string();
             if !had_password && matches!(e, redis_probe::ProbeError::Auth { .. }) {
                 msg.push_str(

@@ -320,3 +320,37 @@ fn a_named_pod_that_does_not_exist() {
     assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
     assert!(stderr(&o).contains("nope-0"), "{}", stderr(&o));
 }
+
+#[test]
+fn a_running_pod_with_nothing_listening_gets_the_port_forward_reason() {
+    let state = r#"
+apiVersion: v1
+kind: Pod
+metadata: {name: cache-0, namespace: default, uid: 1f0e4c2a-0000-4000-8000-000000000001}
+spec:
+  nodeName: node-1
+  containers:
+    - name: redis
+      image: redis:7.2
+      ports: [{name: redis, containerPort: 6379}]
+      resources: {limits: {memory: 256Mi}}
+status:
+  phase: Running
+  containerStatuses:
+    - {name: redis, ready: true, restartCount: 0, image: redis:7.2, imageID: "", state: {running: {}}}
+"#;
+    let server = KubeApiServer::start(state).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = server.write_kubeconfig(dir.path()).unwrap();
+    let o = bin()
+        .arg("--kubeconfig")
+        .arg(&kubeconfig)
+        .args(["-o", "json"])
+        .env_remove("KUBECONFIG")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "nothing could be audited: {}", stdout(&o));
+    let err = stderr(&o);
+    assert!(err.contains("6379") && err.contains("refused"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+}
