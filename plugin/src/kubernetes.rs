@@ -65,10 +65,10 @@ pub async fn open(
         Err(e) => {
             // The port-forward's error channel says why better than a dropped RESP stream does
             // (the kubelet's "connection refused": nothing listens on that port).
-            if let Some(why) = forward.error() {
-                if let Ok(Some(err)) = tokio::time::timeout(Duration::from_millis(500), why).await {
-                    return Err(err.to_string());
-                }
+            if let Some(why) = forward.error()
+                && let Ok(Some(err)) = tokio::time::timeout(Duration::from_millis(500), why).await
+            {
+                return Err(err.to_string());
             }
             let mut msg = e.to_string();
             if !had_password && matches!(e, redis_probe::ProbeError::Auth { .. }) {
