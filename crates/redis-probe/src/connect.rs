@@ -76,36 +76,8 @@ impl Probe {
         let label = target.to_string();
         let fail = |reason: String| ProbeError::Connect { target: label.clone(), reason };
         let opened = tokio::time::timeout(timeouts.connect, async {
-            match &target.address {
-                Address::Stream { .. } => {
-                    Err(fail("reached through a stream: use Probe::from_stream".into()))
-                }
-                Address::Unix { path } => {
-                    #[cfg(unix)]
-                    {
-                        let s =
-                            tokio::net::UnixStream::connect(path).await.map_err(|e| fail(e.to_string()))?;
-                        Probe::from_stream(s, target, timeouts).await
-                    }
-                    #[cfg(not(unix))]
-                    {
-                        let _ = path;
-                        Err(fail("unix sockets are not supported on this platform".into()))
-                    }
-                }
-                Address::Tcp { host, port, tls } => {
-                    let tcp = tokio::net::TcpStream::connect((host.as_str(), *port))
-                        .await
-                        .map_err(|e| fail(e.to_string()))?;
-                    let _ = tcp.set_nodelay(true);
-                    if *tls {
-                        let stream = tls_connect(tcp, host, target.tls_insecure).await.map_err(fail)?;
-                        Probe::from_stream(stream, target, timeouts).await
-                    } else {
-                        Probe::from_stream(tcp, target, timeouts).await
-                    }
-                }
-            }
+            let stream = open_stream(target).await.map_err(fail)?;
+            Probe::from_stream(stream, target, timeouts).await
         })
         .await;
         match opened {
@@ -194,6 +166,41 @@ impl Probe {
     /// The underlying connection, for callers that build their own pipelines.
     pub fn connection(&mut self) -> &mut MultiplexedConnection {
         &mut self.con
+    }
+}
+
+/// A byte stream to a server, whichever way it was opened.
+pub(crate) trait ServerStream: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> ServerStream for T {}
+
+/// Opens a raw stream to `target` (TCP, TLS or unix socket), without speaking to Redis: shared
+/// by [`Probe::connect`] and the RDB backup, which needs a connection of its own. The error is
+/// the reason only, for the caller to wrap with the target.
+pub(crate) async fn open_stream(target: &Target) -> Result<Box<dyn ServerStream>, String> {
+    match &target.address {
+        Address::Stream { .. } => Err("reached through a stream: use Probe::from_stream".into()),
+        Address::Unix { path } => {
+            #[cfg(unix)]
+            {
+                let s = tokio::net::UnixStream::connect(path).await.map_err(|e| e.to_string())?;
+                Ok(Box::new(s))
+            }
+            #[cfg(not(unix))]
+            {
+                let _ = path;
+                Err("unix sockets are not supported on this platform".into())
+            }
+        }
+        Address::Tcp { host, port, tls } => {
+            let tcp =
+                tokio::net::TcpStream::connect((host.as_str(), *port)).await.map_err(|e| e.to_string())?;
+            let _ = tcp.set_nodelay(true);
+            if *tls {
+                Ok(Box::new(tls_connect(tcp, host, target.tls_insecure).await?))
+            } else {
+                Ok(Box::new(tcp))
+            }
+        }
     }
 }
 
