@@ -43,6 +43,10 @@ pub enum Command {
     /// Scan the keyspace of a live Redis: biggest keys, key patterns with memory and TTL
     /// coverage, TTL histogram, frameworks, retention problems and reclaimable memory.
     Keys(KeysArgs),
+    /// Recommend maxmemory (about 80% of the container memory limit) and a maxmemory-policy
+    /// for the role; print the CONFIG SET commands and the Helm values patch or container args
+    /// that make them survive a restart. Changes nothing unless --apply.
+    Fix(FixArgs),
     /// List the rules.
     Rules,
     /// Print the documentation of a rule.
@@ -114,6 +118,7 @@ pub struct AuditArgs {
 /// The kubectl flags a plugin must implement itself (kubectl does not pass its own on).
 /// Global: `kubectl redis-audit --context prod keys POD` and `... keys POD --context prod` both work.
 #[derive(Debug, Clone, clap::Args)]
+#[command(next_help_heading = "Kubernetes options")]
 pub struct KubeArgs {
     /// Path to the kubeconfig file (default: $KUBECONFIG, which may list several, or ~/.kube/config).
     #[arg(long, value_name = "FILE", global = true)]
@@ -239,6 +244,55 @@ pub struct KeysArgs {
     /// Connect timeout in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 5)]
     pub connect_timeout: u64,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct FixArgs {
+    /// The pod to fix (`NAME` or `pod/NAME`), reached through a port-forward.
+    #[arg(value_name = "POD", required_unless_present = "redis_url", conflicts_with = "redis_url")]
+    pub pod: Option<String>,
+    /// Filled from the global kubectl flags.
+    #[arg(skip)]
+    pub kube: KubeArgs,
+    /// Fix one server directly instead of a pod: redis://[user[:password]@]host[:port][/db],
+    /// rediss://..., unix:///path. A password can also come from REDISCLI_AUTH.
+    #[arg(long, value_name = "URL")]
+    pub redis_url: Option<String>,
+    /// Container memory limit (Kubernetes quantity, e.g. 512Mi); default: the pod's limit.
+    #[arg(long, value_name = "QUANTITY")]
+    pub memory_limit: Option<String>,
+    /// maxmemory to set: `auto` (80% of the memory limit) or a size (400mb, 400Mi).
+    #[arg(long, value_name = "auto|SIZE")]
+    pub maxmemory: Option<String>,
+    /// maxmemory-policy to set instead of the one recommended for the role.
+    #[arg(long, value_name = "POLICY")]
+    pub policy: Option<String>,
+    /// What the Redis is used for (default: guessed from a sample of its keys).
+    #[arg(long, value_enum)]
+    pub role: Option<RoleArg>,
+    /// Run the CONFIG SET commands, verify them with CONFIG GET, and CONFIG REWRITE where the
+    /// server has a config file. Needs --backup or --no-backup.
+    #[arg(long)]
+    pub apply: bool,
+    /// Before applying: stream an RDB snapshot to this file, or `bgsave` to have the server
+    /// save one (verified by LASTSAVE advancing).
+    #[arg(long, value_name = "PATH|bgsave", conflicts_with = "no_backup")]
+    pub backup: Option<String>,
+    /// Apply without a backup.
+    #[arg(long)]
+    pub no_backup: bool,
+    /// Output format.
+    #[arg(long, short = 'o', value_enum, default_value_t = FixFormat::Table)]
+    pub output: FixFormat,
+    /// Connect timeout in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 5)]
+    pub connect_timeout: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FixFormat {
+    Table,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

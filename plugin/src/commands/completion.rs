@@ -67,7 +67,7 @@ pub fn dynamic(words: &[String]) -> anyhow::Result<ExitCode> {
                 ));
             }
         }
-        let takes_pods = sub.as_ref().is_none_or(|s| matches!(s.get_name(), "audit" | "keys"));
+        let takes_pods = sub.as_ref().is_none_or(|s| matches!(s.get_name(), "audit" | "keys" | "fix"));
         if takes_pods {
             candidates.extend(pods(before));
         }

@@ -3,6 +3,7 @@
 mod audit;
 mod completion;
 mod demo;
+mod fix;
 mod keys;
 mod lint;
 mod rules;
@@ -34,6 +35,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Keys(mut args)) => {
             args.kube = kube.clone();
             keys::run(&args)
+        }
+        Some(Command::Fix(mut args)) => {
+            args.kube = kube.clone();
+            fix::run(&args)
         }
         Some(Command::Rules) => rules::list(),
         Some(Command::Explain { id }) => rules::explain(&id),
