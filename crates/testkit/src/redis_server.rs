@@ -36,7 +36,18 @@ impl RedisServer {
     /// Starts a server with default settings plus `extra` config arguments
     /// (e.g. `["--maxmemory", "100mb"]`).
     pub fn start(extra: &[&str]) -> Result<RedisServer, ServerError> {
-        Self::spawn(None, extra)
+        Self::spawn(None, None, extra)
+    }
+
+    /// Starts a server from a config file holding `config` (written to `redis.conf` in its
+    /// temp dir, see [`RedisServer::config_file`]), plus `extra` arguments: for CONFIG REWRITE.
+    pub fn start_with_config(config: &str, extra: &[&str]) -> Result<RedisServer, ServerError> {
+        Self::spawn(None, Some(config), extra)
+    }
+
+    /// The config file of a server started with [`RedisServer::start_with_config`].
+    pub fn config_file(&self) -> PathBuf {
+        self.dir.path().join("redis.conf")
     }
 
     /// Starts a server that loads `rdb` (see [`RedisServer::save_rdb`]) slowly, `delay_us`
@@ -47,7 +58,7 @@ impl RedisServer {
         // Events are served only every `loading-process-events-interval-bytes` of the file
         // (2 MB by default): a small file would load without a single answer.
         let extra = ["--key-load-delay", &delay, "--loading-process-events-interval-bytes", "1024"];
-        Self::spawn(Some(rdb), &extra)
+        Self::spawn(Some(rdb), None, &extra)
     }
 
     /// `SAVE`s the dataset and returns the path of the RDB file written.
@@ -56,7 +67,7 @@ impl RedisServer {
         self.dir.path().join("dump.rdb")
     }
 
-    fn spawn(rdb: Option<&Path>, extra: &[&str]) -> Result<RedisServer, ServerError> {
+    fn spawn(rdb: Option<&Path>, config: Option<&str>, extra: &[&str]) -> Result<RedisServer, ServerError> {
         let bin = std::env::var("REDIS_SERVER_BIN").unwrap_or_else(|_| "redis-server".to_string());
         let dir = tempfile::tempdir().map_err(ServerError::TempDir)?;
         let socket = dir.path().join("redis.sock");
@@ -65,6 +76,12 @@ impl RedisServer {
             std::fs::copy(rdb, dir.path().join("dump.rdb")).map_err(ServerError::TempDir)?;
         }
         let mut cmd = Command::new(&bin);
+        if let Some(text) = config {
+            // The config file must be the first argument.
+            let path = dir.path().join("redis.conf");
+            std::fs::write(&path, text).map_err(ServerError::TempDir)?;
+            cmd.arg(path);
+        }
         cmd.arg("--port")
             .arg("0")
             .arg("--unixsocket")
