@@ -271,7 +271,7 @@ pub struct FixArgs {
     #[arg(long, value_enum)]
     pub role: Option<RoleArg>,
     /// Run the CONFIG SET commands, verify them with CONFIG GET, and CONFIG REWRITE where the
-    /// server has a config file. Needs --backup or --no-backup.
+    /// server has a config file. Needs --backup or --no-backup (unless only --purge would act).
     #[arg(long)]
     pub apply: bool,
     /// Before applying: stream an RDB snapshot to this file, or `bgsave` to have the server
@@ -281,6 +281,12 @@ pub struct FixArgs {
     /// Apply without a backup.
     #[arg(long)]
     pub no_backup: bool,
+    /// Report RSS and memory fragmentation; with --apply, run MEMORY PURGE when the allocator
+    /// is jemalloc and fragmentation is high, report the figures after, and propose
+    /// activedefrag settings (not applied) where fragmentation persists. MEMORY PURGE changes
+    /// no data: `--purge --apply` needs no --backup when nothing else would change.
+    #[arg(long)]
+    pub purge: bool,
     /// Output format.
     #[arg(long, short = 'o', value_enum, default_value_t = FixFormat::Table)]
     pub output: FixFormat,

@@ -247,3 +247,109 @@ fn a_pod_applied_with_a_streamed_backup() {
     let v = json(&o);
     assert_eq!(v["applied"]["set"][0][1], "106954752", "{v}");
 }
+
+/// Writes 200k values of mixed sizes and deletes 7 in 8: the survivors pin most of jemalloc's
+/// pages, leaving well over 100 MiB of RSS that holds no data.
+fn fragment(s: &RedisServer) {
+    let script = "for i=1,200000 do redis.call('SET','k'..i, string.rep('x', 100 + (i % 13) * 97)) end \
+                  for i=1,200000 do if i % 8 ~= 0 then redis.call('DEL','k'..i) end end return 1";
+    assert_eq!(s.cli(&["EVAL", script, "0"]).trim(), "1");
+}
+
+/// MEMORY PURGE was called: `cmdstat_memory|purge` on 7.x; on 6.2 only `cmdstat_memory`
+/// (every MEMORY subcommand, the snapshot's MEMORY STATS too), so that counts there.
+fn purge_called(s: &RedisServer) -> bool {
+    s.cli(&["INFO", "commandstats"])
+        .lines()
+        .any(|l| l.starts_with("cmdstat_memory|purge:") || l.starts_with("cmdstat_memory:"))
+}
+
+/// MEMORY PURGE was not called (checkable on 7.x only, where subcommands count apart).
+fn purge_not_called(s: &RedisServer) -> bool {
+    !s.cli(&["INFO", "commandstats"]).contains("cmdstat_memory|purge:")
+}
+
+#[test]
+fn purge_dry_run_then_apply_on_a_fragmented_server() {
+    let s = RedisServer::start(&[]).unwrap();
+    fragment(&s);
+    if !s.cli(&["INFO", "memory"]).contains("mem_allocator:jemalloc") {
+        // A libc build: MEMORY PURGE would do nothing, so it is not run.
+        let v = json(&fix(&s.url(), &["--role", "queue", "--purge", "--apply", "-o", "json"]));
+        assert_eq!(v["purge"]["purged"], false, "{v}");
+        assert!(v["purge"]["why"][0].as_str().unwrap().contains("does nothing there"), "{v}");
+        return;
+    }
+
+    // Dry run: the figures now, nothing purged.
+    let o = fix(&s.url(), &["--memory-limit", "1Gi", "--role", "queue", "--purge", "-o", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let v = json(&o);
+    let p = &v["purge"];
+    assert!(p["allocator"].as_str().unwrap().starts_with("jemalloc"), "{p}");
+    assert!(p["before"]["rss"].as_u64().unwrap() > 100 << 20, "{p}");
+    assert!(p["before"]["frag_ratio"].as_f64().unwrap() > 1.5, "{p}");
+    assert!(p["before"]["frag_bytes"].as_i64().unwrap() > 100 << 20, "{p}");
+    assert!(p["after"].is_null() && p["purged"] == false && p["defrag_proposal"].is_null(), "{p}");
+    assert!(purge_not_called(&s), "a dry run ran MEMORY PURGE");
+    let o = fix(&s.url(), &["--role", "queue", "--purge"]);
+    assert!(stdout(&o).contains("Would run: MEMORY PURGE"), "{}", stdout(&o));
+
+    // --purge --apply with a config change and no backup choice: refused, nothing run.
+    let o = fix(&s.url(), &["--memory-limit", "1Gi", "--role", "queue", "--purge", "--apply"]);
+    assert_eq!(o.status.code(), Some(2), "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stderr(&o).contains("CONFIG SET maxmemory") && stderr(&o).contains("--no-backup"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(purge_not_called(&s));
+    assert_eq!(config(&s, "maxmemory"), "0");
+
+    // Nothing else to change (no limit, noeviction for a queue): no backup needed.
+    let o = fix(&s.url(), &["--role", "queue", "--purge", "--apply", "-o", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let v = json(&o);
+    let p = &v["purge"];
+    assert_eq!(p["purged"], true, "{p}");
+    assert!(purge_called(&s), "MEMORY PURGE not called");
+    let (before, after) = (p["before"]["rss"].as_u64().unwrap(), p["after"]["rss"].as_u64().unwrap());
+    // The OS may keep the pages a while: no strict drop, only no growth beyond slack.
+    assert!(after <= before + (8 << 20), "RSS {before} -> {after}");
+    assert!(p["after"]["frag_ratio"].as_f64().is_some(), "{p}");
+    // Every 8th value still pins its page: fragmentation outlives the purge.
+    let lines: Vec<&str> =
+        p["defrag_proposal"].as_array().unwrap().iter().map(|l| l.as_str().unwrap()).collect();
+    assert_eq!(lines[0], "CONFIG SET activedefrag yes", "{p}");
+    assert!(lines.contains(&"CONFIG SET active-defrag-cycle-max 25"), "{p}");
+    assert!(p["defrag_cost"].as_str().unwrap().contains("main thread"), "{p}");
+    // Proposed, not applied.
+    assert_eq!(config(&s, "activedefrag"), "no");
+
+    // Table output says the same.
+    let o = fix(&s.url(), &["--role", "queue", "--purge", "--apply"]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}{}", stderr(&o));
+    assert!(out.contains("MEMORY PURGE: RSS") && out.contains("Proposed (not applied)"), "{out}");
+    assert!(out.contains("CPU cost:"), "{out}");
+}
+
+#[test]
+fn purge_on_a_fresh_server_has_nothing_to_do() {
+    let s = RedisServer::start(&[]).unwrap();
+    let o = fix(&s.url(), &["--role", "queue", "--purge", "--apply", "-o", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let v = json(&o);
+    let p = &v["purge"];
+    assert_eq!(p["purged"], false, "{p}");
+    assert!(p["after"].is_null() && p["before"]["rss"].as_u64().is_some(), "{p}");
+    let why = p["why"][0].as_str().unwrap();
+    assert!(why.contains("nothing to purge") || why.contains("does nothing there"), "{why}");
+    assert!(purge_not_called(&s));
+
+    let o = fix(&s.url(), &["--role", "queue", "--purge"]);
+    assert!(stdout(&o).contains("Memory purge"), "{}", stdout(&o));
+    assert!(!stdout(&o).contains("Would run"), "{}", stdout(&o));
+    // Without --purge: no purge object.
+    assert!(json(&fix(&s.url(), &["--role", "queue", "-o", "json"]))["purge"].is_null());
+}

@@ -3,7 +3,8 @@
 //! the CONFIG SET commands plus what makes them survive a restart (Helm values, container args
 //! or redis.conf lines). A dry run unless `--apply`, which needs `--backup PATH|bgsave` or
 //! `--no-backup`, takes the backup first (a failed backup changes nothing), then sets, verifies
-//! and, where the server has a config file, rewrites it.
+//! and, where the server has a config file, rewrites it. `--purge` adds RSS and fragmentation,
+//! and with `--apply` runs MEMORY PURGE where it helps (`redis_probe::fix::purge`).
 //!
 //! Exit 0: plan printed, or applied. Exit 2: usage, connection, backup or apply error; CONFIG
 //! disabled or a replica with `--apply` (the plan is still printed).
@@ -19,7 +20,7 @@ use kube_access::{Cluster, RedisPod};
 use redis_probe::{
     Probe, Target, Timeouts,
     fix::{
-        self, Applied, Current, FixPlan, Limit, Overrides, Rewrite,
+        self, Applied, Current, FixPlan, Limit, Overrides, Purge, Rewrite,
         persist::{self, Deployment, Persist},
     },
     keys::{self, ScanOptions},
@@ -55,6 +56,8 @@ struct Report {
     dry_run: bool,
     backup: Option<String>,
     applied: Option<Applied>,
+    /// With `--purge`: figures before, after `MEMORY PURGE` (with `--apply`), proposal.
+    purge: Option<Purge>,
     notes: Vec<String>,
 }
 
@@ -88,7 +91,9 @@ pub fn run(args: &FixArgs) -> anyhow::Result<ExitCode> {
         (Some(b), _) if b == "bgsave" => BackupChoice::Bgsave,
         (Some(p), _) => BackupChoice::File(PathBuf::from(p)),
         (None, true) => BackupChoice::None,
-        (None, false) if args.apply => {
+        // MEMORY PURGE changes no data, so `--purge --apply` alone needs no backup; whether
+        // anything else would change is known only after planning (checked in fix_one).
+        (None, false) if args.apply && !args.purge => {
             anstream::eprintln!(
                 "error: --apply changes the server's config: choose a backup first, --backup PATH (stream an RDB snapshot to a local file), --backup bgsave (the server saves its own RDB), or --no-backup"
             );
@@ -140,6 +145,15 @@ async fn fix_one(args: &FixArgs, backup: BackupChoice, timeouts: Timeouts) -> an
         plan.maxmemory.as_ref().map(|(_, t)| t.as_str()),
         plan.policy.as_deref(),
     );
+    // `--purge --apply` without a backup choice: allowed only when the config stays as it is.
+    let backup_chosen = args.backup.is_some() || args.no_backup;
+    if args.apply && !backup_chosen && !plan.unchanged {
+        anstream::eprintln!(
+            "error: --apply would also change the server's config ({}): choose a backup first, --backup PATH, --backup bgsave or --no-backup (--purge --apply alone needs none, MEMORY PURGE changes no data); nothing was changed",
+            plan.config_set.join("; ")
+        );
+        return Ok(ExitCode::from(2));
+    }
     let replica_of = fix::replica_of(&snapshot.info);
     if let Some(m) = &replica_of {
         c.notes.push(format!(
@@ -164,6 +178,7 @@ async fn fix_one(args: &FixArgs, backup: BackupChoice, timeouts: Timeouts) -> an
         dry_run: !args.apply,
         backup: None,
         applied: None,
+        purge: (args.purge && !args.apply).then(|| fix::purge::assess(&snapshot.info)),
         notes: std::mem::take(&mut c.notes),
     };
 
@@ -192,8 +207,7 @@ async fn fix_one(args: &FixArgs, backup: BackupChoice, timeouts: Timeouts) -> an
     }
     if report.plan.unchanged {
         report.applied = Some(Applied { set: Vec::new(), rewrite: Rewrite::NotNeeded });
-        print(args.output, &report)?;
-        return Ok(ExitCode::SUCCESS);
+        return finish_purge(args, &mut c, report).await;
     }
     match take_backup(&mut c, &backup, timeouts).await {
         Ok(done) => report.backup = done,
@@ -206,12 +220,31 @@ async fn fix_one(args: &FixArgs, backup: BackupChoice, timeouts: Timeouts) -> an
     match fix::apply(&mut c.probe, &report.plan).await {
         Ok(applied) => {
             report.applied = Some(applied);
+            finish_purge(args, &mut c, report).await
+        }
+        Err(e) => {
+            print(args.output, &report)?;
+            anstream::eprintln!("error: {e}");
+            Ok(ExitCode::from(2))
+        }
+    }
+}
+
+/// After the config is applied (or nothing needed applying): `--purge` runs, then the report.
+async fn finish_purge(args: &FixArgs, c: &mut Connected, mut report: Report) -> anyhow::Result<ExitCode> {
+    if !args.purge {
+        print(args.output, &report)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    match fix::purge::purge(&mut c.probe).await {
+        Ok(p) => {
+            report.purge = Some(p);
             print(args.output, &report)?;
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {
             print(args.output, &report)?;
-            anstream::eprintln!("error: {e}");
+            anstream::eprintln!("error: MEMORY PURGE: {e}");
             Ok(ExitCode::from(2))
         }
     }
@@ -413,6 +446,9 @@ fn write_text(out: &mut dyn Write, r: &Report) -> anyhow::Result<()> {
         }
         writeln!(out)?;
     }
+    if let Some(purge) = &r.purge {
+        write_purge(out, purge, r.dry_run)?;
+    }
     writeln!(out, "note: {}", r.restart_note)?;
     for n in &r.notes {
         writeln!(out, "note: {n}")?;
@@ -442,5 +478,26 @@ fn write_text(out: &mut dyn Write, r: &Report) -> anyhow::Result<()> {
             }
         }
     }
+    Ok(())
+}
+
+fn write_purge(out: &mut dyn Write, p: &Purge, dry_run: bool) -> anyhow::Result<()> {
+    writeln!(out, "Memory purge (allocator {}):", p.allocator)?;
+    for w in &p.why {
+        writeln!(out, "  - {w}")?;
+    }
+    if dry_run && p.would_purge() {
+        writeln!(out, "  Would run: MEMORY PURGE")?;
+    }
+    if let Some(lines) = &p.defrag_proposal {
+        writeln!(out, "  Proposed (not applied):")?;
+        for line in lines {
+            writeln!(out, "    {line}")?;
+        }
+    }
+    if let Some(cost) = p.defrag_cost {
+        writeln!(out, "  CPU cost: {cost}")?;
+    }
+    writeln!(out)?;
     Ok(())
 }

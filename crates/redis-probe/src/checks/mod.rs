@@ -10,6 +10,7 @@ mod facts;
 mod rules;
 
 pub use facts::{LiveFacts, RoleSource};
+pub(crate) use rules::fragmentation_is_high;
 pub use rules::{RULE_IDS, run};
 
 use findings::Role;

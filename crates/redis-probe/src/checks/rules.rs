@@ -188,9 +188,15 @@ fn rss_near_limit(f: &LiveFacts, out: &mut Vec<Finding>) {
     }
 }
 
+/// Whether `fragmentation-high` fires for this ratio and RSS-minus-used bytes (also the bar
+/// `fix --purge` uses).
+pub(crate) fn fragmentation_is_high(ratio: f64, bytes: i64) -> bool {
+    ratio > FRAG_RATIO && bytes > FRAG_BYTES
+}
+
 fn fragmentation(f: &LiveFacts, out: &mut Vec<Finding>) {
     let (Some(ratio), Some(bytes)) = (f.fragmentation_ratio, f.fragmentation_bytes) else { return };
-    if ratio > FRAG_RATIO && bytes > FRAG_BYTES {
+    if fragmentation_is_high(ratio, bytes) {
         push(
             out,
             f,

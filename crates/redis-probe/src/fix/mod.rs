@@ -1,6 +1,6 @@
 //! `fix`: the recommended `maxmemory` and `maxmemory-policy` for one server, the exact
 //! `CONFIG SET` lines, how to make them survive a restart ([`persist`]), and applying them
-//! ([`apply`]).
+//! ([`apply`]); `--purge` runs `MEMORY PURGE` where fragmentation is high ([`purge`]).
 //!
 //! [`plan`] is pure: it never talks to a server and never invents a memory limit. The numbers
 //! follow the lint rules (`crates/lint-engine/src/rules/`): maxmemory about 80% of the
@@ -12,8 +12,10 @@
 
 mod apply;
 pub mod persist;
+pub mod purge;
 
 pub use apply::{Applied, FixError, Rewrite, apply, replica_of};
+pub use purge::Purge;
 
 use findings::{
     Role,
