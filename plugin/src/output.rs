@@ -59,3 +59,15 @@ pub fn redis_target(url: &str) -> anyhow::Result<redis_probe::Target> {
         _ => target,
     })
 }
+
+/// A report as pretty JSON (with a final newline) or YAML: the `-o json|yaml` of every live
+/// command.
+pub fn write_data(out: &mut dyn Write, value: &impl serde::Serialize, yaml: bool) -> anyhow::Result<()> {
+    if yaml {
+        out.write_all(serde_saphyr::to_string(value).context("YAML output")?.as_bytes())?;
+    } else {
+        serde_json::to_writer_pretty(&mut *out, value)?;
+        writeln!(out)?;
+    }
+    Ok(())
+}

@@ -6,37 +6,10 @@
 
 mod util;
 
-use std::{path::PathBuf, process::Output, time::Duration};
+use std::{process::Output, time::Duration};
 
 use testkit::kube::KubeApiServer;
-use util::{bin, repo, stderr, stdout};
-
-struct Cluster {
-    server: KubeApiServer,
-    _dir: tempfile::TempDir,
-    kubeconfig: PathBuf,
-}
-
-fn cluster() -> Cluster {
-    let server = KubeApiServer::start_file(&repo().join("testdata/kube/e2e.yaml")).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let kubeconfig = server.write_kubeconfig(dir.path()).unwrap();
-    Cluster { server, _dir: dir, kubeconfig }
-}
-
-impl Cluster {
-    fn run(&self, args: &[&str]) -> Output {
-        bin()
-            .arg("--kubeconfig")
-            .arg(&self.kubeconfig)
-            .args(args)
-            .env_remove("KUBECONFIG")
-            .env_remove("REDISCLI_AUTH")
-            .timeout(Duration::from_secs(120))
-            .output()
-            .unwrap()
-    }
-}
+use util::{Cluster, bin, cluster, stderr, stdout};
 
 fn json(o: &Output) -> serde_json::Value {
     serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}\n{}", stdout(o), stderr(o)))

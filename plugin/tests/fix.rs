@@ -7,8 +7,8 @@ mod util;
 
 use std::{process::Output, time::Duration};
 
-use testkit::{RedisServer, kube::KubeApiServer};
-use util::{bin, repo, stderr, stdout};
+use testkit::RedisServer;
+use util::{bin, cluster, stderr, stdout};
 
 fn fix(url: &str, extra: &[&str]) -> Output {
     bin()
@@ -172,33 +172,6 @@ fn bad_sizes_and_policies_are_usage_errors() {
     let o = fix(&s.url(), &["--policy", "allkeys_lru"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("not a maxmemory-policy"), "{}", stderr(&o));
-}
-
-struct Cluster {
-    _server: KubeApiServer,
-    _dir: tempfile::TempDir,
-    kubeconfig: std::path::PathBuf,
-}
-
-fn cluster() -> Cluster {
-    let server = KubeApiServer::start_file(&repo().join("testdata/kube/e2e.yaml")).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let kubeconfig = server.write_kubeconfig(dir.path()).unwrap();
-    Cluster { _server: server, _dir: dir, kubeconfig }
-}
-
-impl Cluster {
-    fn run(&self, args: &[&str]) -> Output {
-        bin()
-            .arg("--kubeconfig")
-            .arg(&self.kubeconfig)
-            .args(args)
-            .env_remove("KUBECONFIG")
-            .env_remove("REDISCLI_AUTH")
-            .timeout(Duration::from_secs(120))
-            .output()
-            .unwrap()
-    }
 }
 
 #[test]

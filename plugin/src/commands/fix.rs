@@ -379,10 +379,7 @@ async fn take_backup(
 fn print(format: FixFormat, r: &Report) -> anyhow::Result<()> {
     let mut out = output::writer(None)?;
     match format {
-        FixFormat::Json => {
-            serde_json::to_writer_pretty(&mut out, r)?;
-            writeln!(out)?;
-        }
+        FixFormat::Json => output::write_data(&mut out, r, false)?,
         FixFormat::Table => write_text(&mut out, r)?,
     }
     out.flush()?;

@@ -59,13 +59,8 @@ pub fn run(args: &KeysArgs) -> anyhow::Result<ExitCode> {
     let report = report?;
     let mut out = output::writer(None)?;
     match args.output {
-        KeysFormat::Json => {
-            serde_json::to_writer_pretty(&mut out, &report)?;
-            writeln!(out)?;
-        }
-        KeysFormat::Yaml => {
-            let text = serde_saphyr::to_string(&report).context("YAML output")?;
-            out.write_all(text.as_bytes())?;
+        KeysFormat::Json | KeysFormat::Yaml => {
+            output::write_data(&mut out, &report, args.output == KeysFormat::Yaml)?
         }
         KeysFormat::Table => write_tables(&mut out, &report, args.prefixes)?,
     }

@@ -48,3 +48,32 @@ pub fn rule_lines(o: &Output) -> Vec<(String, u64)> {
         .map(|f| (f["rule"].as_str().unwrap().to_string(), f["start"]["line"].as_u64().unwrap_or(0)))
         .collect()
 }
+
+/// The e2e test cluster (testdata/kube/e2e.yaml) on the test API server, with a kubeconfig.
+pub struct Cluster {
+    pub server: testkit::kube::KubeApiServer,
+    _dir: tempfile::TempDir,
+    pub kubeconfig: std::path::PathBuf,
+}
+
+pub fn cluster() -> Cluster {
+    let server = testkit::kube::KubeApiServer::start_file(&repo().join("testdata/kube/e2e.yaml")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = server.write_kubeconfig(dir.path()).unwrap();
+    Cluster { server, _dir: dir, kubeconfig }
+}
+
+impl Cluster {
+    /// The binary with `--kubeconfig` of this cluster and no password from the environment.
+    pub fn run(&self, args: &[&str]) -> Output {
+        bin()
+            .arg("--kubeconfig")
+            .arg(&self.kubeconfig)
+            .args(args)
+            .env_remove("KUBECONFIG")
+            .env_remove("REDISCLI_AUTH")
+            .timeout(std::time::Duration::from_secs(120))
+            .output()
+            .unwrap()
+    }
+}

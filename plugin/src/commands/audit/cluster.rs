@@ -10,7 +10,7 @@ use findings::{Finding, Location, Severity, units::format_k8s_bytes};
 use futures_util::{StreamExt, stream};
 use kube_access::{Cluster, RedisPod, Scope};
 use redis_probe::{Timeouts, checks::CheckContext, keys::KeysReport};
-use report::{Format, RenderContext, SourceMap};
+use report::{Format, SourceMap};
 
 use super::{
     prometheus,
@@ -51,15 +51,10 @@ pub fn run(args: &AuditArgs, color: ColorWhen) -> anyhow::Result<ExitCode> {
     match args.output {
         AuditFormat::Json | AuditFormat::Yaml => {
             let value = json_report(&cluster, &outcomes, &skipped, &missing, &all);
-            if args.output == AuditFormat::Json {
-                serde_json::to_writer_pretty(&mut out, &value)?;
-                writeln!(out)?;
-            } else {
-                out.write_all(serde_saphyr::to_string(&value).context("YAML output")?.as_bytes())?;
-            }
+            output::write_data(&mut out, &value, args.output == AuditFormat::Yaml)?;
         }
         AuditFormat::Sarif => {
-            let ctx = render_context(false, notes(&outcomes, &skipped));
+            let ctx = server::render_context(false, notes(&outcomes, &skipped));
             report::render(Format::Sarif, &all, &SourceMap::default(), &ctx, &mut out)?;
         }
         AuditFormat::Prometheus => {
@@ -92,7 +87,7 @@ pub fn run(args: &AuditArgs, color: ColorWhen) -> anyhow::Result<ExitCode> {
                 )?;
             }
             writeln!(out)?;
-            let ctx = render_context(output::use_color(color, false), notes(&outcomes, &skipped));
+            let ctx = server::render_context(output::use_color(color, false), notes(&outcomes, &skipped));
             report::render(Format::Pretty, &all, &SourceMap::default(), &ctx, &mut out)?;
         }
     }
@@ -261,10 +256,6 @@ fn pod_findings(pod: &RedisPod, oom_kills: u64) -> Vec<Finding> {
         out.push(Finding::new("oom-killed", severity("oom-killed"), msg, pod_location(pod), &pod.container));
     }
     out
-}
-
-fn render_context(color: bool, notes: Vec<String>) -> RenderContext {
-    RenderContext { tool_version: env!("CARGO_PKG_VERSION").into(), color, files_scanned: 0, notes }
 }
 
 fn notes(outcomes: &[PodOutcome], skipped: &[(RedisPod, String)]) -> Vec<String> {

@@ -6,7 +6,7 @@ use std::{io::Write, process::ExitCode, time::Duration};
 use anyhow::{Context, bail};
 use findings::Finding;
 use redis_probe::{Probe, Timeouts, checks::CheckContext, keys::KeysReport};
-use report::{Format, RenderContext, SourceMap};
+use report::{Format, SourceMap};
 
 use super::server::{self, ScanChoice, ServerAudit, Summary};
 use crate::{
@@ -64,21 +64,12 @@ pub fn run(args: &AuditArgs, url: &str, color: ColorWhen) -> anyhow::Result<Exit
                 notes: &notes,
                 keys: keys.as_ref(),
             };
+            // Through a Value, as before: its keys are sorted.
             let value = serde_json::to_value(&report)?;
-            if args.output == AuditFormat::Json {
-                serde_json::to_writer_pretty(&mut out, &value)?;
-                writeln!(out)?;
-            } else {
-                out.write_all(serde_saphyr::to_string(&value).context("YAML output")?.as_bytes())?;
-            }
+            output::write_data(&mut out, &value, args.output == AuditFormat::Yaml)?;
         }
         AuditFormat::Sarif => {
-            let ctx = RenderContext {
-                tool_version: env!("CARGO_PKG_VERSION").into(),
-                color: false,
-                files_scanned: 0,
-                notes,
-            };
+            let ctx = server::render_context(false, notes);
             report::render(Format::Sarif, &found, &SourceMap::default(), &ctx, &mut out)?;
         }
         AuditFormat::Prometheus => {
@@ -89,12 +80,7 @@ pub fn run(args: &AuditArgs, url: &str, color: ColorWhen) -> anyhow::Result<Exit
             let wide = args.output == AuditFormat::Wide;
             writeln!(out, "{}", summary_table(&snapshot.target, &summary, &found, keys.as_ref(), wide))?;
             writeln!(out)?;
-            let ctx = RenderContext {
-                tool_version: env!("CARGO_PKG_VERSION").into(),
-                color: output::use_color(color, false),
-                files_scanned: 0,
-                notes,
-            };
+            let ctx = server::render_context(output::use_color(color, false), notes);
             report::render(Format::Pretty, &found, &SourceMap::default(), &ctx, &mut out)?;
         }
     }

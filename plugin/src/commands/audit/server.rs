@@ -157,3 +157,8 @@ pub fn finish_table(t: &mut comfy_table::Table) {
         column.set_padding((0, if i == last { 0 } else { 3 }));
     }
 }
+
+/// How findings of a live audit are rendered (no files were scanned).
+pub fn render_context(color: bool, notes: Vec<String>) -> report::RenderContext {
+    report::RenderContext { tool_version: env!("CARGO_PKG_VERSION").into(), color, files_scanned: 0, notes }
+}
