@@ -71,3 +71,15 @@ pub fn write_data(out: &mut dyn Write, value: &impl serde::Serialize, yaml: bool
     }
     Ok(())
 }
+
+/// Connects to `target` again on each call, for a scan to resume on after a dropped
+/// connection (the URL twin of `kubernetes::reconnector`).
+pub fn url_reconnector(
+    target: redis_probe::Target,
+    timeouts: redis_probe::Timeouts,
+) -> impl FnMut() -> crate::kubernetes::Reopening + Send {
+    move || -> crate::kubernetes::Reopening {
+        let target = target.clone();
+        Box::pin(async move { redis_probe::Probe::connect(&target, timeouts).await })
+    }
+}

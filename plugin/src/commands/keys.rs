@@ -83,10 +83,7 @@ async fn scan(
     if let Some(url) = &args.redis_url {
         let target = output::redis_target(url)?;
         let mut probe = Probe::connect(&target, timeouts).await?;
-        let mut reconnect = move || -> std::pin::Pin<Box<dyn std::future::Future<Output = _> + Send>> {
-            let target = target.clone();
-            Box::pin(async move { Probe::connect(&target, timeouts).await })
-        };
+        let mut reconnect = output::url_reconnector(target.clone(), timeouts);
         return Ok(keys::scan_resumable(&mut probe, opts, progress, Some(&mut reconnect)).await?);
     }
     let name = args.pod.as_deref().unwrap_or_default();

@@ -45,10 +45,7 @@ pub fn run(args: &AuditArgs, url: &str, color: ColorWhen) -> anyhow::Result<Exit
     let scan = ScanChoice { skip: args.no_keys, limit: args.scan_limit };
     let audit = runtime.block_on(async {
         let mut probe = Probe::connect(&target, timeouts).await?;
-        let mut reconnect = move || -> std::pin::Pin<Box<dyn std::future::Future<Output = _> + Send>> {
-            let target = target.clone();
-            Box::pin(async move { Probe::connect(&target, timeouts).await })
-        };
+        let mut reconnect = output::url_reconnector(target.clone(), timeouts);
         server::audit(&mut probe, &ctx, scan, Some(&mut reconnect)).await
     })?;
     let ServerAudit { snapshot, keys, findings: found, notes, summary } = audit;
