@@ -6,6 +6,7 @@
 
 pub mod backup;
 pub mod checks;
+pub mod cleanup;
 pub mod config;
 pub mod connect;
 pub mod fix;
