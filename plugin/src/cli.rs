@@ -47,6 +47,11 @@ pub enum Command {
     /// for the role; print the CONFIG SET commands and the Helm values patch or container args
     /// that make them survive a restart. Changes nothing unless --apply.
     Fix(FixArgs),
+    /// Delete keys, or give them a TTL, by pattern, type, missing TTL, idle time or size, or
+    /// with a framework preset (Sidekiq, BullMQ, Celery, RQ, sessions). A dry run that prints
+    /// the plan unless --apply, which takes a verified backup first and writes a journal to
+    /// --resume from.
+    Cleanup(CleanupArgs),
     /// List the rules.
     Rules,
     /// Print the documentation of a rule.
@@ -158,7 +163,8 @@ impl Default for KubeArgs {
     }
 }
 
-/// `30s`, `1m`, `2h`, `500ms` or plain seconds, as kubectl's --request-timeout takes.
+/// `30s`, `1m`, `2h`, `500ms` or plain seconds, as kubectl's --request-timeout takes, and
+/// days and weeks (`30d`, `2w`) for cleanup ages.
 fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     use std::time::Duration;
     let s = s.trim();
@@ -169,7 +175,9 @@ fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
         "ms" => n / 1000.0,
         "m" => n * 60.0,
         "h" => n * 3600.0,
-        _ => return Err(format!("`{s}`: unknown unit `{unit}` (use ms, s, m or h)")),
+        "d" => n * 86_400.0,
+        "w" => n * 604_800.0,
+        _ => return Err(format!("`{s}`: unknown unit `{unit}` (use ms, s, m, h, d or w)")),
     };
     if !secs.is_finite() || secs < 0.0 {
         return Err(format!("`{s}` is not a duration"));
@@ -293,6 +301,135 @@ pub struct FixArgs {
     /// Connect timeout in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 5)]
     pub connect_timeout: u64,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("action").args(["delete", "expire", "trim"])))]
+pub struct CleanupArgs {
+    /// The pod to clean (`NAME` or `pod/NAME`), reached through a port-forward.
+    #[arg(value_name = "POD", required_unless_present = "redis_url", conflicts_with = "redis_url")]
+    pub pod: Option<String>,
+    /// Filled from the global kubectl flags.
+    #[arg(skip)]
+    pub kube: KubeArgs,
+    /// Clean one server directly instead of a pod: redis://[user[:password]@]host[:port][/db],
+    /// rediss://..., unix:///path. A password can also come from REDISCLI_AUTH.
+    #[arg(long, value_name = "URL")]
+    pub redis_url: Option<String>,
+    /// Keys matching this Redis glob (`SCAN MATCH` syntax); repeat for several.
+    #[arg(long = "pattern", value_name = "GLOB", help_heading = "Selection")]
+    pub patterns: Vec<String>,
+    /// Keys of this type only; repeat for several.
+    #[arg(long = "type", value_name = "TYPE", value_parser = ["string", "list", "set", "zset", "hash", "stream"], help_heading = "Selection")]
+    pub types: Vec<String>,
+    /// Keys without a TTL only.
+    #[arg(long, help_heading = "Selection")]
+    pub no_ttl: bool,
+    /// Keys not read or written for at least this long (OBJECT IDLETIME): 30d, 12h, 90m, 600s.
+    /// Refused under an LFU policy, where idle time is not tracked.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, help_heading = "Selection")]
+    pub idle_over: Option<std::time::Duration>,
+    /// Keys whose MEMORY USAGE is over this size: 10kb, 1mb, 512Ki.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, help_heading = "Selection")]
+    pub larger_than: Option<u64>,
+    /// Database number (default: the URL's, or 0).
+    #[arg(long, help_heading = "Selection")]
+    pub db: Option<u32>,
+    /// Allow a selection of every key (a bare `*` pattern, or no criterion at all).
+    #[arg(long, help_heading = "Selection")]
+    pub all: bool,
+    /// A framework preset instead of --pattern: what it selects and how it cleans is checked
+    /// against the framework's own source (see `redis-audit cleanup --help` and docs/cleanup.md).
+    #[arg(long, value_enum, value_name = "NAME", conflicts_with_all = ["patterns", "types", "no_ttl", "larger_than", "all"], help_heading = "Presets")]
+    pub preset: Option<PresetArg>,
+    /// Presets: remove entries older than this (30d, 12h).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, requires = "preset", conflicts_with = "keep", help_heading = "Presets")]
+    pub older_than: Option<std::time::Duration>,
+    /// Presets (sidekiq-dead, sidekiq-retry, bullmq-*): keep the newest N entries of each set.
+    #[arg(long, value_name = "N", requires = "preset", help_heading = "Presets")]
+    pub keep: Option<u64>,
+    /// Presets: the key prefix or namespace the framework was configured with (Sidekiq's
+    /// redis-namespace, BullMQ's `prefix`, Celery's `global_keyprefix`).
+    #[arg(long, value_name = "PREFIX", requires = "preset", help_heading = "Presets")]
+    pub prefix: Option<String>,
+    /// Preset sessions: only this framework's sessions (express, django, flask, rails);
+    /// default: all of them with their default key prefixes.
+    #[arg(long, value_name = "NAME", requires = "preset", help_heading = "Presets")]
+    pub framework: Option<String>,
+    /// Presets (bullmq-*, rq-results): only this queue; repeat for several.
+    #[arg(long = "queue", value_name = "NAME", requires = "preset", help_heading = "Presets")]
+    pub queues: Vec<String>,
+    /// Delete the selected keys (UNLINK).
+    #[arg(long, help_heading = "Action")]
+    pub delete: bool,
+    /// Give the selected keys this TTL where they have none (`EXPIRE ... NX`); with
+    /// --preset sessions, also lower longer TTLs to it.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, help_heading = "Action")]
+    pub expire: Option<std::time::Duration>,
+    /// Presets sidekiq-dead, sidekiq-retry, bullmq-*: remove the old entries from the
+    /// framework's sets, with their job data, as the framework does (the default for them).
+    #[arg(long, requires = "preset", help_heading = "Action")]
+    pub trim: bool,
+    /// Keys (or set entries) per second; 0 for no limit.
+    #[arg(long, value_name = "N", default_value_t = redis_probe::cleanup::DEFAULT_RATE, help_heading = "Execution")]
+    pub rate: u64,
+    /// Keys per SCAN and per write batch.
+    #[arg(long, value_name = "N", default_value_t = redis_probe::cleanup::DEFAULT_BATCH, value_parser = clap::value_parser!(u32).range(1..=100_000), help_heading = "Execution")]
+    pub batch: u32,
+    /// Make the changes (without it: a dry run that prints the plan). Needs --backup or
+    /// --no-backup.
+    #[arg(long, help_heading = "Execution")]
+    pub apply: bool,
+    /// Before applying: stream an RDB snapshot to this file, or `bgsave` to have the server
+    /// save one (verified by LASTSAVE advancing). A failed backup changes nothing.
+    #[arg(long, value_name = "PATH|bgsave", conflicts_with = "no_backup", help_heading = "Execution")]
+    pub backup: Option<String>,
+    /// Apply without a backup.
+    #[arg(long, help_heading = "Execution")]
+    pub no_backup: bool,
+    /// Where the journal goes (default: redis-audit-cleanup-<time>.journal.json here).
+    #[arg(long, value_name = "PATH", conflicts_with = "resume", help_heading = "Execution")]
+    pub journal: Option<std::path::PathBuf>,
+    /// Go on with an interrupted cleanup from its journal: the selection and action come from
+    /// the journal; name the same server again.
+    #[arg(long, value_name = "JOURNAL", help_heading = "Execution")]
+    pub resume: Option<std::path::PathBuf>,
+    /// Output format.
+    #[arg(long, short = 'o', value_enum, default_value_t = FixFormat::Table)]
+    pub output: FixFormat,
+    /// Connect timeout in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 5)]
+    pub connect_timeout: u64,
+}
+
+/// `--preset` names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PresetArg {
+    /// Sidekiq's dead set (`dead`): jobs that used up their retries.
+    SidekiqDead,
+    /// Sidekiq's retry set (`retry`), by the time the job first failed.
+    SidekiqRetry,
+    /// Sidekiq's daily counters `stat:processed:DATE` and `stat:failed:DATE`.
+    SidekiqStats,
+    /// BullMQ completed jobs (`bull:<queue>:completed` and the job keys).
+    BullmqCompleted,
+    /// BullMQ failed jobs (`bull:<queue>:failed` and the job keys).
+    BullmqFailed,
+    /// Celery results without a TTL (`celery-task-meta-*`, `celery-taskset-meta-*`).
+    CeleryResults,
+    /// RQ job results kept forever (`result_ttl=-1`).
+    RqResults,
+    /// Web sessions: express-session/connect-redis, Django cache sessions, Flask-Session,
+    /// Rails.
+    Sessions,
+}
+
+/// A size in redis.conf notation (`10kb`, `1mb`, `1gb`, bytes) or as a Kubernetes quantity
+/// (`512Ki`, `1Mi`).
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    findings::units::parse_redis_memory(s)
+        .or_else(|_| findings::units::parse_k8s_quantity(s))
+        .map_err(|_| format!("`{s}` is not a size (e.g. 10kb, 1mb, 512Ki)"))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -163,6 +163,11 @@ impl Probe {
             .map_err(|e| classify(&self.label, what, &e, self.secret.as_deref(), self.timeouts))
     }
 
+    /// Switches to database `db`.
+    pub async fn select(&mut self, db: u32) -> Result<(), ProbeError> {
+        self.cmd::<()>(redis::cmd("SELECT").arg(db)).await
+    }
+
     /// The underlying connection, for callers that build their own pipelines.
     pub fn connection(&mut self) -> &mut MultiplexedConnection {
         &mut self.con

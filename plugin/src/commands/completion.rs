@@ -67,7 +67,8 @@ pub fn dynamic(words: &[String]) -> anyhow::Result<ExitCode> {
                 ));
             }
         }
-        let takes_pods = sub.as_ref().is_none_or(|s| matches!(s.get_name(), "audit" | "keys" | "fix"));
+        let takes_pods =
+            sub.as_ref().is_none_or(|s| matches!(s.get_name(), "audit" | "keys" | "fix" | "cleanup"));
         if takes_pods {
             candidates.extend(pods(before));
         }

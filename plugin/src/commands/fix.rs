@@ -9,35 +9,29 @@
 //! Exit 0: plan printed, or applied. Exit 2: usage, connection, backup or apply error; CONFIG
 //! disabled or a replica with `--apply` (the plan is still printed).
 
-use std::{io::Write, path::PathBuf, process::ExitCode, time::Duration};
+use std::{io::Write, process::ExitCode, time::Duration};
 
 use anyhow::Context;
-use findings::{
-    Role,
-    units::{format_k8s_bytes, parse_k8s_quantity},
-};
-use kube_access::{Cluster, RedisPod};
+use findings::{Role, units::format_k8s_bytes};
 use redis_probe::{
-    Probe, Target, Timeouts,
+    Probe, Timeouts,
     fix::{
-        self, Applied, Current, FixPlan, Limit, Overrides, Purge, Rewrite,
-        persist::{self, Deployment, Persist},
+        self, Applied, Current, FixPlan, Overrides, Purge, Rewrite,
+        persist::{self, Persist},
     },
     keys::{self, ScanOptions},
     snapshot::Snapshot,
 };
 use serde::Serialize;
 
+use super::one_server::{BackupChoice, Connected, Named, connect};
 use crate::{
     cli::{FixArgs, FixFormat, RoleArg},
-    kubernetes, output,
+    output,
 };
 
 /// Keys read to guess the role when `--role` is not given.
 const ROLE_SAMPLE_KEYS: u64 = 100_000;
-/// How long a BGSAVE backup may take.
-const BGSAVE_TIMEOUT: Duration = Duration::from_secs(600);
-
 const RESTART_NOTE: &str = "CONFIG SET changes the running server only: it does not survive a restart (or a failover to a replica that was not changed). Make the deployment say the same, as above.";
 
 /// The whole report, as `-o json` prints it.
@@ -61,45 +55,18 @@ struct Report {
     notes: Vec<String>,
 }
 
-/// The connection and how the server was deployed.
-struct Connected {
-    probe: Probe,
-    /// Keeps the port-forward open while the probe lives.
-    _forward: Option<kube_access::forward::Forward>,
-    target: String,
-    deployment: Deployment,
-    limit: Option<Limit>,
-    /// For a streamed RDB backup.
-    backup_via: BackupVia,
-    notes: Vec<String>,
-}
-
-enum BackupVia {
-    Url(Target),
-    Pod { cluster: Box<Cluster>, pod: Box<RedisPod>, password_from: Option<String> },
-}
-
-/// What `--backup` asked for.
-enum BackupChoice {
-    None,
-    File(PathBuf),
-    Bgsave,
-}
-
 pub fn run(args: &FixArgs) -> anyhow::Result<ExitCode> {
-    let backup = match (&args.backup, args.no_backup) {
-        (Some(b), _) if b == "bgsave" => BackupChoice::Bgsave,
-        (Some(p), _) => BackupChoice::File(PathBuf::from(p)),
-        (None, true) => BackupChoice::None,
+    let backup = match BackupChoice::from_args(args.backup.as_deref(), args.no_backup) {
+        Some(b) => b,
         // MEMORY PURGE changes no data, so `--purge --apply` alone needs no backup; whether
         // anything else would change is known only after planning (checked in fix_one).
-        (None, false) if args.apply && !args.purge => {
+        None if args.apply && !args.purge => {
             anstream::eprintln!(
                 "error: --apply changes the server's config: choose a backup first, --backup PATH (stream an RDB snapshot to a local file), --backup bgsave (the server saves its own RDB), or --no-backup"
             );
             return Ok(ExitCode::from(2));
         }
-        (None, false) => BackupChoice::None,
+        None => BackupChoice::None,
     };
     let timeouts =
         Timeouts { connect: Duration::from_secs(args.connect_timeout.max(1)), ..Timeouts::default() };
@@ -114,7 +81,13 @@ pub fn run(args: &FixArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn fix_one(args: &FixArgs, backup: BackupChoice, timeouts: Timeouts) -> anyhow::Result<ExitCode> {
-    let mut c = connect(args, timeouts).await?;
+    let named = Named {
+        pod: args.pod.as_deref(),
+        redis_url: args.redis_url.as_deref(),
+        kube: &args.kube,
+        memory_limit: args.memory_limit.as_deref(),
+    };
+    let mut c = connect(named, timeouts).await?;
     let snapshot = Snapshot::read(&mut c.probe).await?;
     let config_refused = snapshot.config.is_none().then(|| {
         snapshot
@@ -209,7 +182,7 @@ async fn fix_one(args: &FixArgs, backup: BackupChoice, timeouts: Timeouts) -> an
         report.applied = Some(Applied { set: Vec::new(), rewrite: Rewrite::NotNeeded });
         return finish_purge(args, &mut c, report).await;
     }
-    match take_backup(&mut c, &backup, timeouts).await {
+    match c.take_backup(&backup, timeouts).await {
         Ok(done) => report.backup = done,
         Err(why) => {
             print(args.output, &report)?;
@@ -269,109 +242,6 @@ async fn guess_role(probe: &mut Probe, notes: &mut Vec<String>) -> (Role, String
         Err(e) => {
             notes.push(format!("the key scan for the role failed ({e}); pass --role"));
             (Role::Unknown, "none".to_string())
-        }
-    }
-}
-
-async fn connect(args: &FixArgs, timeouts: Timeouts) -> anyhow::Result<Connected> {
-    let asked_limit = args
-        .memory_limit
-        .as_deref()
-        .map(|raw| {
-            parse_k8s_quantity(raw)
-                .map(|bytes| Limit { bytes, raw: raw.trim().to_string() })
-                .map_err(|e| anyhow::anyhow!("--memory-limit: {e}"))
-        })
-        .transpose()?;
-    if let Some(url) = &args.redis_url {
-        let target = output::redis_target(url)?;
-        let probe = Probe::connect(&target, timeouts).await?;
-        return Ok(Connected {
-            target: probe.label.clone(),
-            probe,
-            _forward: None,
-            deployment: Deployment::Url,
-            limit: asked_limit,
-            backup_via: BackupVia::Url(target),
-            notes: Vec::new(),
-        });
-    }
-    let name = args.pod.as_deref().unwrap_or_default();
-    let cluster = kubernetes::connect(&args.kube).await?;
-    let pod = kubernetes::find_one(&cluster, &args.kube, name).await?;
-    let conn = kubernetes::open(&cluster, &pod, args.kube.password_from.as_deref(), timeouts)
-        .await
-        .map_err(anyhow::Error::msg)?;
-    let pod_limit = match (pod.memory_limit, &pod.memory_limit_text) {
-        (Some(bytes), Some(raw)) => Some(Limit { bytes, raw: raw.clone() }),
-        (Some(bytes), None) => Some(Limit { bytes, raw: format_k8s_bytes(bytes) }),
-        _ => None,
-    };
-    let deployment = match (&pod.helm_chart, &pod.helm_release) {
-        (Some(chart), Some(release)) => Deployment::Helm {
-            chart: chart.clone(),
-            release: release.clone(),
-            namespace: pod.namespace.clone(),
-        },
-        _ => Deployment::Manifest {
-            container: pod.container.clone(),
-            owner: pod.owner.as_ref().map(|o| format!("{}/{}", o.kind, o.name)),
-        },
-    };
-    Ok(Connected {
-        target: kubernetes::label(&pod),
-        probe: conn.probe,
-        _forward: Some(conn.forward),
-        deployment,
-        limit: asked_limit.or(pod_limit),
-        notes: conn.notes,
-        backup_via: BackupVia::Pod {
-            cluster: Box::new(cluster),
-            pod: Box::new(pod),
-            password_from: args.kube.password_from.clone(),
-        },
-    })
-}
-
-/// Takes the backup asked for; `Ok(None)` for `--no-backup`. The error is one line.
-async fn take_backup(
-    c: &mut Connected,
-    choice: &BackupChoice,
-    timeouts: Timeouts,
-) -> Result<Option<String>, String> {
-    match choice {
-        BackupChoice::None => Ok(None),
-        BackupChoice::Bgsave => {
-            let b = redis_probe::backup::bgsave_and_wait(&mut c.probe, BGSAVE_TIMEOUT)
-                .await
-                .map_err(|e| e.to_string())?;
-            Ok(Some(format!("BGSAVE on the server finished (LASTSAVE {})", b.lastsave)))
-        }
-        BackupChoice::File(path) => {
-            let b = match &c.backup_via {
-                BackupVia::Url(target) => redis_probe::backup::stream_rdb_to(target, path, timeouts).await,
-                BackupVia::Pod { cluster, pod, password_from } => {
-                    // A second port-forward: the RDB stream takes over its connection.
-                    let password = kube_access::password::resolve(cluster, pod, password_from.as_deref())
-                        .await
-                        .unwrap_or_else(|_| kube_access::password::Password::none());
-                    let target = Target::stream(kubernetes::label(pod))
-                        .with_password(password.expose().map(str::to_string));
-                    let mut forward =
-                        kube_access::forward::open_pod(cluster, pod).await.map_err(|e| e.to_string())?;
-                    let stream = forward.stream().ok_or_else(|| {
-                        format!("{}: the port-forward gave no stream", kubernetes::label(pod))
-                    })?;
-                    redis_probe::backup::stream_rdb(stream, &target, path, timeouts).await
-                }
-            }
-            .map_err(|e| e.to_string())?;
-            Ok(Some(format!(
-                "RDB snapshot written to {} ({}, RDB version {})",
-                b.path.display(),
-                format_k8s_bytes(b.bytes),
-                b.rdb_version
-            )))
         }
     }
 }

@@ -103,7 +103,7 @@ async fn scan(
     Ok(report)
 }
 
-fn progress_bar() -> indicatif::ProgressBar {
+pub(crate) fn progress_bar() -> indicatif::ProgressBar {
     let bar = indicatif::ProgressBar::new(1000);
     bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
     if let Ok(style) =

@@ -1,11 +1,14 @@
 //! One module per subcommand.
 
 mod audit;
+mod cleanup;
+mod cleanup_presets;
 mod completion;
 mod demo;
 mod fix;
 mod keys;
 mod lint;
+mod one_server;
 mod rules;
 
 use std::process::ExitCode;
@@ -39,6 +42,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Fix(mut args)) => {
             args.kube = kube.clone();
             fix::run(&args)
+        }
+        Some(Command::Cleanup(mut args)) => {
+            args.kube = kube.clone();
+            cleanup::run(&args)
         }
         Some(Command::Rules) => rules::list(),
         Some(Command::Explain { id }) => rules::explain(&id),

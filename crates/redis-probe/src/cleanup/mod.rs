@@ -23,7 +23,7 @@ use std::{sync::atomic::AtomicBool, time::Duration};
 
 pub use journal::{Journal, JournalError, State, Work};
 pub use plan::{Plan, SAMPLE_KEYS, SampleKey, TypeTally, plan};
-pub use run::{Hooks, Outcome, apply};
+pub use run::{Hooks, Outcome, apply, facts_after};
 pub use server::ServerFacts;
 
 use crate::{Probe, ProbeError};

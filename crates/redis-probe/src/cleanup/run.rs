@@ -193,7 +193,27 @@ pub async fn apply(
     out.changed = journal.changed;
     out.bytes_estimate = journal.bytes_estimate;
     out.duration_secs = started.elapsed().as_secs_f64();
+    if let Some(after) = facts_after(probe).await {
+        out.used_memory_after = after.used_memory();
+        out.server_cpu_secs = match (facts.cpu_secs(), after.cpu_secs()) {
+            (Some(a), Some(b)) => Some((b - a).max(0.0)),
+            _ => None,
+        };
+    }
     Ok(out)
+}
+
+/// The server's figures once the objects UNLINK handed to the background thread are freed
+/// (waiting up to 3 s for `lazyfree_pending_objects` to reach 0); `None` when INFO fails.
+pub async fn facts_after(probe: &mut Probe) -> Option<ServerFacts> {
+    let deadline = Instant::now() + std::time::Duration::from_secs(3);
+    loop {
+        let f = ServerFacts::read(probe).await.ok()?;
+        if f.info.u64("lazyfree_pending_objects").unwrap_or(0) == 0 || Instant::now() > deadline {
+            return Some(f);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 }
 
 /// Records the error in the journal (best effort) and hands it back.
