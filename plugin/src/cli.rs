@@ -373,9 +373,10 @@ pub struct CleanupArgs {
     /// Keys (or set entries) per second; 0 for no limit.
     #[arg(long, value_name = "N", default_value_t = redis_probe::cleanup::DEFAULT_RATE, help_heading = "Execution")]
     pub rate: u64,
-    /// Keys per SCAN and per write batch.
-    #[arg(long, value_name = "N", default_value_t = redis_probe::cleanup::DEFAULT_BATCH, value_parser = clap::value_parser!(u32).range(1..=100_000), help_heading = "Execution")]
-    pub batch: u32,
+    /// Keys per SCAN and per batch (default 1000, or 5000 with --rate 0); a write command
+    /// carries at most 1000 keys.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000), help_heading = "Execution")]
+    pub batch: Option<u32>,
     /// Make the changes (without it: a dry run that prints the plan). Needs --backup or
     /// --no-backup.
     #[arg(long, help_heading = "Execution")]
@@ -417,7 +418,8 @@ pub enum PresetArg {
     BullmqFailed,
     /// Celery results without a TTL (`celery-task-meta-*`, `celery-taskset-meta-*`).
     CeleryResults,
-    /// RQ job results kept forever (`result_ttl=-1`).
+    /// Finished and failed RQ jobs kept forever (`result_ttl=-1`) or longer than --expire
+    /// (default 7d): given that TTL, their registry entries moved along.
     RqResults,
     /// Web sessions: express-session/connect-redis, Django cache sessions, Flask-Session,
     /// Rails.

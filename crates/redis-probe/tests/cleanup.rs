@@ -295,3 +295,24 @@ async fn a_dropped_connection_mid_batch_resumes_without_skipping() {
     // A batch whose reply was lost is redone; its keys are then gone and counted as such.
     assert!(out.changed <= 60_000 && out.changed + 500 >= 60_000, "{out:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn big_batches_go_in_commands_of_a_thousand_keys() {
+    let server = RedisServer::start(&[]).unwrap();
+    fill(&server, "a", 12_000, 0);
+    fill(&server, "b", 12_000, 0);
+    let mut p = probe(&server.url()).await;
+    let big = Pace { rate: None, batch: 5_000 };
+    let out = cleanup::execute(&mut p, &by_pattern(&["a:*"]), &Action::Delete, &big).await.unwrap();
+    assert_eq!(out.changed, 12_000);
+    // The guard script too (a type filter), in chunks.
+    let sel = Selection { types: vec!["string".into()], ..by_pattern(&["b:*"]) };
+    let out = cleanup::execute(&mut p, &sel, &Action::Delete, &big).await.unwrap();
+    assert_eq!(out.changed, 12_000);
+    assert_eq!(count(&server, "*"), 0);
+    // No single command carried more than a thousand keys.
+    let stats = server.cli(&["INFO", "commandstats"]);
+    let unlink = stats.lines().find(|l| l.starts_with("cmdstat_unlink:")).unwrap();
+    let calls: u64 = unlink.split(['=', ',']).nth(1).unwrap().parse().unwrap();
+    assert!(calls >= 12, "{unlink}");
+}

@@ -62,10 +62,15 @@ pub fn run(args: &CleanupArgs) -> anyhow::Result<ExitCode> {
         tokio::runtime::Builder::new_current_thread().enable_all().build().context("tokio runtime")?;
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
+    let writes = args.apply || args.resume.is_some();
     runtime.block_on(async move {
         // First Ctrl-C: finish the batch and write the journal; a second one quits at once.
+        // A dry run has nothing to finish.
         tokio::spawn(async move {
             if tokio::signal::ctrl_c().await.is_ok() {
+                if !writes {
+                    std::process::exit(130);
+                }
                 flag.store(true, Ordering::SeqCst);
                 anstream::eprintln!("stopping after this batch (Ctrl-C again to quit now)");
                 if tokio::signal::ctrl_c().await.is_ok() {
@@ -156,7 +161,12 @@ async fn clean(args: &CleanupArgs, timeouts: Timeouts, stop: &AtomicBool) -> any
         ));
     }
     let facts = ServerFacts::read(&mut c.probe).await?;
-    let pace = Pace { rate: (args.rate > 0).then_some(args.rate), batch: args.batch };
+    let batch = args.batch.unwrap_or(if args.rate == 0 {
+        cleanup::DEFAULT_BATCH_UNLIMITED
+    } else {
+        cleanup::DEFAULT_BATCH
+    });
+    let pace = Pace { rate: (args.rate > 0).then_some(args.rate), batch };
     let pace = resumed.as_ref().map_or(pace, |j| j.pace);
     let db = db.unwrap_or(0);
     let mut notes = std::mem::take(&mut c.notes);

@@ -7,6 +7,18 @@ pub fn matches(pattern: &[u8], key: &[u8]) -> bool {
     match_from(pattern, key, 0)
 }
 
+/// Escapes glob metacharacters so a literal prefix matches itself only.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '*' | '?' | '[' | ']' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Deep `*` nesting is cut off as Redis does (it gives up after 1000 levels).
 const MAX_NESTING: u32 = 1000;
 

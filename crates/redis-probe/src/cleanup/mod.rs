@@ -113,6 +113,9 @@ pub struct Pace {
 pub const DEFAULT_RATE: u64 = 20_000;
 /// Default `--batch`.
 pub const DEFAULT_BATCH: u32 = 1000;
+/// Default `--batch` with `--rate 0`: fewer round trips (what counts through a port-forward);
+/// writes still go in commands of at most [`run::WRITE_CHUNK`] keys.
+pub const DEFAULT_BATCH_UNLIMITED: u32 = 5000;
 
 impl Default for Pace {
     fn default() -> Self {

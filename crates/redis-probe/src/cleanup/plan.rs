@@ -25,6 +25,9 @@ pub struct Plan {
     pub action: Action,
     pub pace: Pace,
     pub keys_scanned: u64,
+    /// Keys whose name matched (each one is sent to the server when applying: what `--rate`
+    /// paces).
+    pub keys_by_name: u64,
     /// Keys matching the selection.
     pub keys_matched: u64,
     /// Of those, keys the action would change (an expire leaves keys that already have a TTL
@@ -35,7 +38,8 @@ pub struct Plan {
     /// Per type: keys to change and their bytes.
     pub by_type: BTreeMap<String, TypeTally>,
     pub sample: Vec<SampleKey>,
-    /// Time the writes take at `pace.rate` (`None`: unlimited rate).
+    /// Time the writes take at `pace.rate`, which paces every key matched by name (`None`:
+    /// unlimited rate).
     pub eta_secs: Option<f64>,
     /// Duration of this dry run.
     pub scan_secs: f64,
@@ -88,6 +92,7 @@ pub async fn plan(
         action: *action,
         pace: *pace,
         keys_scanned: 0,
+        keys_by_name: 0,
         keys_matched: 0,
         keys_to_change: 0,
         bytes: 0,
@@ -154,6 +159,7 @@ pub async fn plan(
             })?;
             plan.keys_scanned += keys.len() as u64;
             pending = keys.into_iter().filter(|k| scanner.name_matches(k)).collect();
+            plan.keys_by_name += pending.len() as u64;
             scanner.cursor = next;
             first = false;
         }
@@ -164,7 +170,7 @@ pub async fn plan(
             fraction: crate::keys::cursor_fraction(scanner.cursor),
         });
     }
-    plan.eta_secs = pace.eta(plan.keys_to_change).map(|d| d.as_secs_f64());
+    plan.eta_secs = pace.eta(plan.keys_by_name).map(|d| d.as_secs_f64());
     plan.scan_secs = started.elapsed().as_secs_f64();
     if facts.cluster() {
         plan.notes

@@ -28,6 +28,9 @@ use crate::{Probe, ProbeError, keys::Reconnect};
 const GUARD: &str = include_str!("guard.lua");
 /// One batch in this many also reads MEMORY USAGE of its keys, for the bytes estimate.
 const MEASURE_EVERY: u64 = 16;
+/// Keys per write command: a bigger batch is several commands in one pipeline, and the server
+/// serves other clients between them, so one command never blocks it for long.
+pub const WRITE_CHUNK: usize = 1000;
 
 /// What an applied cleanup did.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -276,11 +279,13 @@ impl BatchCtx<'_> {
                 w.replies = keys.len();
             }
             Writer::Unlink => {
-                let c = p.cmd("UNLINK");
-                for k in keys {
-                    c.arg(k.as_slice());
+                for chunk in keys.chunks(WRITE_CHUNK) {
+                    let c = p.cmd("UNLINK");
+                    for k in chunk {
+                        c.arg(k.as_slice());
+                    }
+                    w.replies += 1;
                 }
-                w.replies = 1;
             }
             Writer::ExpireOption => {
                 let (secs, opt) = match self.action {
@@ -295,7 +300,7 @@ impl BatchCtx<'_> {
             }
             Writer::Guard => {
                 let groups: Vec<&[Vec<u8>]> =
-                    if self.cluster { keys.chunks(1).collect() } else { vec![keys] };
+                    keys.chunks(if self.cluster { 1 } else { WRITE_CHUNK }).collect();
                 for g in &groups {
                     let c = p.cmd("EVALSHA").arg(self.sha.unwrap_or_default()).arg(g.len());
                     for k in *g {

@@ -57,7 +57,7 @@ pub fn key_prefix(global_keyprefix: Option<&str>) -> String {
 
 /// Task and saved group results without a TTL, of the backend with this `global_keyprefix`.
 pub fn selection(global_keyprefix: Option<&str>) -> Selection {
-    let prefix = escape_glob(&key_prefix(global_keyprefix));
+    let prefix = crate::cleanup::glob::escape(&key_prefix(global_keyprefix));
     Selection {
         patterns: vec![
             format!("{prefix}{TASK_KEYPREFIX}*"),
@@ -74,19 +74,6 @@ pub fn selection(global_keyprefix: Option<&str>) -> Selection {
 /// the caller says otherwise); a key that got a TTL in the meantime keeps its own.
 pub fn action(expire_secs: u64) -> Action {
     Action::Expire { secs: expire_secs, mode: ExpireMode::OnlyWithoutTtl }
-}
-
-/// Escapes Redis glob metacharacters so a prefix matches itself only. (Shared by the presets;
-/// belongs in `cleanup::glob`.)
-pub(super) fn escape_glob(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if matches!(c, '*' | '?' | '[' | ']' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
 }
 
 #[cfg(test)]
@@ -135,7 +122,7 @@ mod tests {
 
     #[test]
     fn escapes_glob_characters() {
-        assert_eq!(escape_glob("a*b?[c]\\"), "a\\*b\\?\\[c\\]\\\\");
+        assert_eq!(crate::cleanup::glob::escape("a*b?[c]\\"), "a\\*b\\?\\[c\\]\\\\");
     }
 
     #[test]

@@ -26,10 +26,13 @@
 //! hash still says `finished` (or `failed`/`stopped`) with the `ended_at` read when it was
 //! chosen: PEXPIRE the job hash, its result stream and its dependents/dependencies keys to
 //! `expire_secs` where they have no TTL or a longer one, and `ZADD XX` the registry score to
-//! `now + expire_secs`. A registry id whose job hash is gone gets the same score, so RQ drops
-//! it. Jobs in any other state (queued, started, deferred, scheduled: a finished job that was
+//! `now + expire_secs`. A registry id whose job hash is gone (deleted by hand) gets the same
+//! score, so RQ drops it, and its orphaned result stream the TTL. Jobs in any other state (queued, started, deferred, scheduled: a finished job that was
 //! requeued) are left alone and counted as in use. Re-running changes nothing already done:
 //! a changed job's score is no longer later than `now + expire_secs`.
+//!
+//! `TrimParams::retention` picks among those jobs by `ended_at`: `OlderThan` the ones that
+//! ended before the cutoff, `KeepNewest` all but the newest N of each registry.
 //!
 //! Must not: delete anything (RQ and Redis do, at the new expiry), or touch other registries.
 //! A job requeued after this (`registry.requeue`) keeps the TTL while queued, as it would
@@ -45,7 +48,6 @@ use crate::{
         Pace,
         date::days_from_civil,
         pacer::Pacer,
-        presets::celery::escape_glob,
         trim::{Retention, TrimOutcome, TrimParams, TrimPlan, TrimTarget},
     },
 };
@@ -69,7 +71,7 @@ const MEASURED_JOBS: usize = 16;
 /// set. ARGV: expire_secs, the two statuses the registry holds, then per job its id and the
 /// `ended_at` it had when chosen (empty: the hash was gone). Returns {changed, in_use}.
 const EXPIRE_LUA: &str = r#"
-if redis.replicate_commands then redis.replicate_commands() end
+if redis.replicate_commands then pcall(redis.replicate_commands) end
 local reg = KEYS[1]
 local secs = tonumber(ARGV[1])
 local ms = secs * 1000
@@ -82,14 +84,14 @@ for i = 1, (#ARGV - 3) / 2 do
   -- ZSCORE spells infinities 'inf' / '-inf'.
   if score and (score == 'inf' or score == '-inf' or tonumber(score) < 0 or tonumber(score) > limit) then
     local f = redis.call('HMGET', KEYS[k + 1], 'status', 'ended_at')
+    local ok
     if not f[1] and redis.call('EXISTS', KEYS[k + 1]) == 0 then
-      if ended == '' then
-        redis.call('ZADD', reg, 'XX', limit, id)
-        changed = changed + 1
-      else
-        in_use = in_use + 1
-      end
-    elseif (f[1] == ARGV[2] or f[1] == ARGV[3]) and (f[2] or '') == ended and ended ~= '' then
+      -- A stale id: its result stream and dependents keys are orphans.
+      ok = ended == ''
+    else
+      ok = (f[1] == ARGV[2] or f[1] == ARGV[3]) and (f[2] or '') == ended and ended ~= ''
+    end
+    if ok then
       for j = 1, 4 do
         local t = redis.call('PTTL', KEYS[k + j])
         if t == -1 or t > ms then redis.call('PEXPIRE', KEYS[k + j], ms) end
@@ -248,17 +250,19 @@ pub async fn plan(probe: &mut Probe, params: &TrimParams) -> Result<TrimPlan, Pr
             sample,
         });
     }
-    let mut notes = vec![
-        format!(
-            "RQ scores finished and failed jobs by their expiry time (+inf for result_ttl=-1, -1 for \
+    let mut notes = vec![format!(
+        "RQ scores finished and failed jobs by their expiry time (+inf for result_ttl=-1, -1 for \
              failure_ttl=-1) and its registry cleanup removes only ids scored between 0 and now; \
              here each job gets a TTL of {secs} s and the same score, so RQ drops the id when the \
              job expires."
-        ),
-        "RQ gives the result stream of a job that failed with the default failure_ttl no TTL \
-         (it outlives the job hash by design of Result.save(ttl=None)); it is expired with its job."
-            .to_string(),
-    ];
+    )];
+    if targets.iter().any(|t| Registry::of_key(&keys.prefix, &t.key) == Some(Registry::Failed)) {
+        notes.push(
+            "RQ gives the result stream of a job that failed with the default failure_ttl no TTL \
+             (Result.save(ttl=None)), so it outlives the job hash; it is expired with its job."
+                .to_string(),
+        );
+    }
     if params.expire_secs.is_none() {
         notes.push(format!("no expiry given: {DEFAULT_EXPIRE_SECS} s (7 days)"));
     }
@@ -282,10 +286,10 @@ pub async fn apply(
     for target in &plan.targets {
         let Some(reg) = Registry::of_key(&keys.prefix, &target.key) else { continue };
         let filter = filter_for(probe, &keys, reg, &target.key, secs, plan.params.retention).await?;
-        for range in [Range::Forward, Range::Negative] {
+        for range in [Range::Above, Range::Negative] {
             // Members examined and left in place (not chosen, or refused by the script) stay
-            // ahead in the range order; changed ones leave it (Negative) or sort after every
-            // member still due (Forward: their new score is the lowest a due member can have).
+            // ahead in the range's order, so the next page starts after them. Changed ones leave
+            // the range: their new score, now + secs, is not above the next page's bound.
             let mut kept: usize = 0;
             loop {
                 let (page, now) = read_page(probe, &keys, &target.key, range, kept, batch, secs).await?;
@@ -306,7 +310,7 @@ pub async fn apply(
                     continue;
                 }
                 let (changed, in_use) = expire_batch(probe, &keys, reg, &target.key, secs, &chosen).await?;
-                kept += chosen.len() - usize::try_from(changed).unwrap_or(chosen.len());
+                kept += chosen.len().saturating_sub(usize::try_from(changed).unwrap_or(chosen.len()));
                 out.items += changed;
                 out.skipped_in_use += in_use;
                 out.batches += 1;
@@ -321,7 +325,7 @@ pub async fn apply(
 /// `[-inf, 0)` (`failure_ttl=-1`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Range {
-    Forward,
+    Above,
     Negative,
 }
 
@@ -343,7 +347,7 @@ async fn read_page(
 ) -> Result<(Vec<(Candidate, f64)>, i64), ProbeError> {
     let now = server_time(probe).await?;
     let mut cmd = match range {
-        Range::Forward => {
+        Range::Above => {
             let mut c = redis::cmd("ZREVRANGEBYSCORE");
             c.arg(registry).arg("+inf").arg(format!("({}", now.saturating_add_unsigned(secs)));
             c
@@ -387,7 +391,7 @@ async fn for_each_candidate(
     secs: u64,
     f: &mut dyn FnMut(&[Candidate]),
 ) -> Result<(), ProbeError> {
-    for range in [Range::Forward, Range::Negative] {
+    for range in [Range::Above, Range::Negative] {
         let mut offset = 0;
         let mut now = None;
         loop {
@@ -481,7 +485,7 @@ async fn registries(
     let mut found: Vec<(Registry, String)> = Vec::new();
     if queues.is_empty() {
         // One pass for both: `<prefix>:f[ai]*` covers `finished:` and `failed:`.
-        let pattern = format!("{}:f[ai]*", escape_glob(prefix));
+        let pattern = format!("{}:f[ai]*", crate::cleanup::glob::escape(prefix));
         let mut cursor: u64 = 0;
         loop {
             let (next, batch): (u64, Vec<String>) = probe

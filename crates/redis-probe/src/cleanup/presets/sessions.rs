@@ -37,7 +37,7 @@
 //!
 //! Must not: catch keys that are not sessions; every pattern here also requires type string.
 
-use crate::cleanup::{Action, ExpireMode, Selection, presets::celery::escape_glob};
+use crate::cleanup::{Action, ExpireMode, Selection, glob};
 
 /// The preset's name, as given to `--preset`.
 pub const PRESET: &str = "sessions";
@@ -96,7 +96,7 @@ impl SessionFramework {
 
     /// Glob patterns of its session keys; `prefix` (taken literally) replaces the default.
     pub fn patterns(self, prefix: Option<&str>) -> Vec<String> {
-        let p = prefix.map_or_else(|| self.default_prefix().to_string(), escape_glob);
+        let p = prefix.map_or_else(|| self.default_prefix().to_string(), glob::escape);
         let base64url = |n| run("[-_A-Za-z0-9]", n);
         let hex = |n| run("[0-9a-f]", n);
         match self {

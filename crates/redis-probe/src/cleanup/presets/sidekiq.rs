@@ -474,7 +474,7 @@ pub fn stats_selection(older_than_days: u64, today: i64) -> Selection {
 /// [`stats_selection`] under a redis-namespace (`myapp:stat:processed:...`).
 pub fn stats_selection_in(prefix: Option<&str>, older_than_days: u64, today: i64) -> Selection {
     let ns = match prefix {
-        Some(p) if !p.is_empty() => format!("{}:", glob_escape(p)),
+        Some(p) if !p.is_empty() => format!("{}:", crate::cleanup::glob::escape(p)),
         _ => String::new(),
     };
     let days = i64::try_from(older_than_days).unwrap_or(i64::MAX);
@@ -493,18 +493,6 @@ pub fn stats_notes() -> Vec<String> {
             .into(),
         "The totals stat:processed and stat:failed are never selected.".into(),
     ]
-}
-
-/// Escapes Redis glob metacharacters so `p` matches itself only.
-fn glob_escape(p: &str) -> String {
-    let mut out = String::with_capacity(p.len());
-    for c in p.chars() {
-        if matches!(c, '*' | '?' | '[' | ']' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
 }
 
 #[cfg(test)]
