@@ -527,6 +527,10 @@ mod tests {
         assert_eq!(super::parse_duration("500ms"), Ok(Duration::from_millis(500)));
         assert_eq!(super::parse_duration("7"), Ok(Duration::from_secs(7)));
         assert!(super::parse_duration("soon").is_err());
-        assert!(super::parse_duration("5d").is_err());
+        // Cleanup ages.
+        assert_eq!(super::parse_duration("30d"), Ok(Duration::from_secs(30 * 86_400)));
+        assert_eq!(super::parse_duration("2w"), Ok(Duration::from_secs(14 * 86_400)));
+        assert!(super::parse_duration("5y").is_err());
+        assert!(super::parse_duration("-1s").is_err());
     }
 }
