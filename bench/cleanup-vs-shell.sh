@@ -151,7 +151,7 @@ echo "$TARGETS"
   echo "- machine: nproc $(nproc); $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); Linux $(uname -r)"
   echo "- redis-audit at $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet 2>/dev/null || echo ' + uncommitted changes'); $(rustc --version)"
   echo "- server: $(redis-server --version | cut -d' ' -f1-3), loopback, persistence off; before each run: FLUSHALL, DEBUG POPULATE 200000 keep, DEBUG POPULATE N del; $(redis-cli --version)"
-  echo "- command: \`bash bench/cleanup-vs-shell.sh\`; one run each; 2 CPUs shared by server, client, relay and PING probe; cleanup uses its default --batch: 5000 at --rate 0, 500 at the default rate"
+  echo "- command: \`bash bench/cleanup-vs-shell.sh\`; one run each; 2 CPUs shared by server, client, relay and PING probe; cleanup uses its default --batch: 2000 at --rate 0, 500 at the default rate"
   echo
   echo "$TABLE"
   echo

@@ -373,7 +373,7 @@ pub struct CleanupArgs {
     /// Keys (or set entries) per second; 0 for no limit.
     #[arg(long, value_name = "N", default_value_t = redis_probe::cleanup::DEFAULT_RATE, help_heading = "Execution")]
     pub rate: u64,
-    /// Keys per SCAN and per batch (default 500, or 5000 with --rate 0); a write command
+    /// Keys per SCAN and per batch (default 500, or 2000 with --rate 0); a write command
     /// carries at most 1000 keys.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000), help_heading = "Execution")]
     pub batch: Option<u32>,

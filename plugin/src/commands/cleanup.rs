@@ -44,6 +44,8 @@ struct Report<'a> {
     db: u32,
     preset: Option<String>,
     dry_run: bool,
+    /// Keys (or set entries) per second; `None`: unlimited.
+    rate: Option<u64>,
     /// Key cleanups: the dry run's plan.
     plan: Option<&'a Plan>,
     /// Preset trims: their plan.
@@ -258,6 +260,7 @@ async fn clean(args: &CleanupArgs, timeouts: Timeouts, stop: &AtomicBool) -> any
                 db,
                 preset: preset_name,
                 dry_run: false,
+                rate: journal.pace.rate,
                 plan: None,
                 trim_plan: None,
                 backup: backup_done,
@@ -290,6 +293,7 @@ async fn clean(args: &CleanupArgs, timeouts: Timeouts, stop: &AtomicBool) -> any
                         db,
                         preset: preset_name,
                         dry_run: false,
+                        rate: journal.pace.rate,
                         plan: None,
                         trim_plan: Some(&plan),
                         backup: backup_done,
@@ -345,6 +349,7 @@ async fn dry_run(
         db,
         preset: args.preset.map(preset_name),
         dry_run: true,
+        rate: pace.rate,
         plan: None,
         trim_plan: None,
         backup: None,
@@ -566,7 +571,13 @@ fn write_text(out: &mut dyn Write, r: &Report<'_>) -> anyhow::Result<()> {
         if t.targets.is_empty() {
             writeln!(out, "(no sets of this framework found)")?;
         }
-        writeln!(out, "total: {} entries, about {}", t.items(), format_bytes_short(t.bytes_estimate()))?;
+        let eta = match r.rate {
+            Some(rate) if rate > 0 => {
+                format!(", about {} at --rate {rate}", human_duration(t.items() as f64 / rate as f64))
+            }
+            _ => String::new(),
+        };
+        writeln!(out, "total: {} entries, about {}{eta}", t.items(), format_bytes_short(t.bytes_estimate()))?;
     }
     if let Some(o) = r.outcome {
         writeln!(out)?;

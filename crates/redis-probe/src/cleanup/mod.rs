@@ -114,9 +114,10 @@ pub const DEFAULT_RATE: u64 = 20_000;
 /// small VM: SCAN with MATCH ~1.3 us and UNLINK ~1.7 us per key, `INFO commandstats`), which
 /// is the longest another client waits behind it; at the default rate 40 batches a second.
 pub const DEFAULT_BATCH: u32 = 500;
-/// Default `--batch` with `--rate 0`: fewer round trips (what counts through a port-forward);
+/// Default `--batch` with `--rate 0`: fewer round trips (what counts through a port-forward),
+/// while one SCAN stays at about 2 ms (COUNT 5000 took 4.6 ms on average, up to 15 ms);
 /// writes still go in commands of at most [`run::WRITE_CHUNK`] keys.
-pub const DEFAULT_BATCH_UNLIMITED: u32 = 5000;
+pub const DEFAULT_BATCH_UNLIMITED: u32 = 2000;
 
 impl Default for Pace {
     fn default() -> Self {
