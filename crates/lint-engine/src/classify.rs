@@ -11,6 +11,8 @@ pub enum InputKind {
     RedisConf,
     /// A Helm template (Go templates are not YAML); skipped.
     HelmTemplate,
+    /// Application source (Python, Ruby, JavaScript, TypeScript), see [`crate::app`].
+    Source(crate::app::Lang),
 }
 
 /// File-name table: (globs matched against the file name, kind).
@@ -31,7 +33,11 @@ fn matches(pattern: &str, name: &str) -> bool {
 /// Kind by file name alone (cheap pre-filter before reading the file).
 pub fn by_name(path: &str) -> Option<InputKind> {
     let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
-    BY_NAME.iter().find(|(globs, _)| globs.iter().any(|g| matches(g, name))).map(|(_, k)| *k)
+    BY_NAME
+        .iter()
+        .find(|(globs, _)| globs.iter().any(|g| matches(g, name)))
+        .map(|(_, k)| *k)
+        .or_else(|| crate::app::lang_of(path).map(InputKind::Source))
 }
 
 /// Final kind once the content is known. `None`: not an input we lint.

@@ -6,6 +6,7 @@
 //! Chart.yaml) -> [`rules`] produce findings -> config, inline suppressions and the baseline
 //! filter them. No network, no cluster.
 
+pub mod app;
 pub mod baseline;
 pub mod classify;
 pub mod config;
@@ -62,6 +63,7 @@ enum Parsed {
     Chart(YamlSource),
     Conf { path: String, text: Arc<str> },
     HelmTemplate,
+    Source(app::SourceResult),
     Skipped,
 }
 
@@ -88,6 +90,7 @@ fn parse_input(input: &Input) -> Parsed {
         }),
         Some(InputKind::RedisConf) => Parsed::Conf { path: input.path.clone(), text: input.text.clone() },
         Some(InputKind::HelmTemplate) => Parsed::HelmTemplate,
+        Some(InputKind::Source(lang)) => Parsed::Source(app::lint_source(&input.path, lang, &input.text)),
         None => Parsed::Skipped,
     }
 }
@@ -117,6 +120,7 @@ pub fn lint(inputs: &[Input], config: &Config) -> Outcome {
     let mut charts = ChartIndex::default();
     let mut confs = Vec::new();
     let mut templates = 0;
+    let mut notes = Vec::new();
     for p in parsed {
         match p {
             Parsed::Yaml(y) => yamls.push(y),
@@ -126,10 +130,13 @@ pub fn lint(inputs: &[Input], config: &Config) -> Outcome {
             }
             Parsed::Conf { path, text } => confs.push((path, text)),
             Parsed::HelmTemplate => templates += 1,
+            Parsed::Source(r) => {
+                findings.extend(r.findings);
+                notes.extend(r.notes);
+            }
             Parsed::Skipped => {}
         }
     }
-    let mut notes = Vec::new();
     if templates > 0 {
         notes.push(format!(
             "{templates} Helm template files were not linted (Go templates are not YAML); lint the rendered chart: `helm template <release> <chart> | redis-audit lint -`"

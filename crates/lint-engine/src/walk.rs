@@ -15,6 +15,11 @@ use crate::{Input, classify, config::Config};
 /// Files larger than this are skipped (config files are small; large YAML is generated data).
 pub const MAX_FILE_BYTES: u64 = 4 << 20;
 
+/// Directories of installed dependencies, never walked (a file in one can still be named on
+/// the command line): other people's code and test data, as ruff and eslint skip them.
+pub const DEPENDENCY_DIRS: &[&str] =
+    &["node_modules", "bower_components", "site-packages", "__pycache__", "venv", "vendor"];
+
 /// Reads every lintable file under `paths`. Explicitly named files are read whatever their
 /// name; files found while walking directories must have a known name (`*.yaml`, `*.conf`...).
 pub fn collect(paths: &[PathBuf], config: &Config) -> (Vec<Input>, Vec<String>) {
@@ -48,6 +53,11 @@ pub fn collect(paths: &[PathBuf], config: &Config) -> (Vec<Input>, Vec<String>) 
                     };
                     let path = entry.path();
                     let shown = display(path);
+                    let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+                    if is_dir && entry.depth() > 0 && DEPENDENCY_DIRS.iter().any(|d| entry.file_name() == *d)
+                    {
+                        return WalkState::Skip;
+                    }
                     if config.is_excluded(&shown) {
                         return if entry.file_type().is_some_and(|t| t.is_dir()) {
                             WalkState::Skip

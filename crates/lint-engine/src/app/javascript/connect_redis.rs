@@ -1,0 +1,140 @@
+//! connect-redis session stores: `disableTTL: true`, and a session lifetime so long that every
+//! visitor's session stays in Redis for months.
+//!
+//! Every construction style is recognised: `new RedisStore({...})` with `RedisStore` from
+//! `import { RedisStore } from "connect-redis"` (v8+), `import RedisStore from "connect-redis"`
+//! (v7), `require("connect-redis").default`, `const { RedisStore } = require(...)`, and the
+//! v3..v6 factory `require("connect-redis")(session)`.
+//!
+//! The TTL connect-redis writes (v4 .. v9 `_getTTL`/`getTTL`): a `ttl` function wins; else the
+//! time left until the session cookie expires (set from express-session `cookie.maxAge`);
+//! else `ttl`, else 86400 s. So a long `ttl` is reported only when the `session({...})` call
+//! using the store is in the file and its cookie has no `maxAge`/`expires`, and a long
+//! `cookie.maxAge` is reported only when the store is a connect-redis store without a `ttl`
+//! function.
+
+use findings::Finding;
+use tree_sitter::Node;
+
+use super::{File, LibVal, Obj, Prop, args, days, strip};
+
+pub const TTL_DISABLED: &str = "connect-redis-ttl-disabled";
+pub const TTL_LONG: &str = "connect-redis-ttl-long";
+
+/// Sessions living longer than this (90 days) are reported. Persistent "remember me" logins
+/// are commonly 14 to 30 days, and 90 days is about the longest that session guidance
+/// (OWASP Session Management) and common frameworks use; beyond it the store holds every
+/// visitor of the last quarter, bots included.
+const LONG_TTL_SECONDS: f64 = 90.0 * 86_400.0;
+
+pub fn check(file: &File<'_, '_>, out: &mut Vec<Finding>) {
+    let stores = file.constructions(false, is_store_class);
+    let sessions = session_configs(file);
+    for &store in &stores {
+        let Obj::Object(opts) = file.object(args(store).first().copied()) else { continue };
+        if let Prop::Found { value, at } = file.prop(opts, "disableTTL")
+            && file.boolean(value, 0) == Some(true)
+        {
+            out.push(file.src.finding(
+                TTL_DISABLED,
+                at,
+                "`disableTTL: true`: connect-redis writes sessions with a plain SET and never expires them; \
+                 every session, bots included, stays in Redis forever"
+                    .to_string(),
+            ));
+            continue;
+        }
+        let ttl = file.prop(opts, "ttl");
+        let session = sessions.iter().find(|(_, s)| uses_store(file, *s, store)).map(|(cfg, _)| *cfg);
+        match ttl {
+            Prop::Found { value, at } => {
+                let Some(seconds) = file.number(value, 0) else { continue };
+                if seconds <= LONG_TTL_SECONDS {
+                    continue;
+                }
+                // The cookie's expiry wins over `ttl`: only report when the cookie has none.
+                let Some(cfg) = session else { continue };
+                let cookie = file.sub_object(Obj::Object(cfg), "cookie");
+                let no_expiry = match cookie {
+                    Obj::Absent => true,
+                    Obj::Object(c) => {
+                        matches!(file.prop(c, "maxAge"), Prop::Absent)
+                            && matches!(file.prop(c, "expires"), Prop::Absent)
+                    }
+                    Obj::Unknown => false,
+                };
+                if no_expiry {
+                    out.push(file.src.finding(
+                        TTL_LONG,
+                        at,
+                        format!(
+                            "connect-redis `ttl` of {}: every session stays in Redis that long after its last use",
+                            days(seconds)
+                        ),
+                    ));
+                }
+            }
+            Prop::Absent => {
+                let Some(cfg) = session else { continue };
+                let Obj::Object(cookie) = file.sub_object(Obj::Object(cfg), "cookie") else { continue };
+                let Prop::Found { value, at } = file.prop(cookie, "maxAge") else { continue };
+                let Some(ms) = file.number(value, 0) else { continue };
+                if ms / 1000.0 > LONG_TTL_SECONDS {
+                    out.push(file.src.finding(
+                        TTL_LONG,
+                        at,
+                        format!(
+                            "cookie `maxAge` of {}: connect-redis sets each session's TTL from the cookie expiry, \
+                             so every session stays in Redis that long",
+                            days(ms / 1000.0)
+                        ),
+                    ));
+                }
+            }
+            Prop::Unknown => {}
+        }
+    }
+}
+
+/// `RedisStore` from connect-redis, whatever the import style.
+fn is_store_class(v: LibVal<'_>) -> bool {
+    matches!(v, LibVal::Module("connect-redis") | LibVal::Export("connect-redis", "RedisStore" | "default"))
+}
+
+/// The options objects of `session({...})` calls (express-session), each with its `store` value.
+fn session_configs<'t>(file: &File<'_, 't>) -> Vec<(Node<'t>, Node<'t>)> {
+    file.nodes
+        .iter()
+        .filter(|n| n.kind() == "call_expression")
+        .filter_map(|&call| {
+            let function = call.child_by_field_name("function")?;
+            match file.lib_value(function, 0)? {
+                LibVal::Module("express-session") | LibVal::Export("express-session", "default") => {}
+                _ => return None,
+            }
+            let Obj::Object(cfg) = file.object(args(call).first().copied()) else { return None };
+            match file.prop(cfg, "store") {
+                Prop::Found { value, .. } => Some((cfg, value)),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// Whether a session's `store:` value is this store construction (inline or through a `const`).
+fn uses_store(file: &File<'_, '_>, value: Node<'_>, store: Node<'_>) -> bool {
+    let mut v = strip(value);
+    for _ in 0..super::MAX_DEPTH {
+        if v.id() == store.id() {
+            return true;
+        }
+        match v.kind() {
+            "identifier" | "shorthand_property_identifier" => match file.const_value(file.text(v)) {
+                Some(init) => v = strip(init),
+                None => return false,
+            },
+            _ => return false,
+        }
+    }
+    false
+}

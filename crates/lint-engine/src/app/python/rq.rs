@@ -1,0 +1,69 @@
+//! RQ jobs kept forever: a negative `result_ttl` / `default_result_ttl` or `failure_ttl`.
+//!
+//! Facts (RQ 3.0.0):
+//! - `DEFAULT_RESULT_TTL = 500`, `DEFAULT_FAILURE_TTL = 31536000` (`rq/defaults.py`).
+//! - `Job.cleanup` (`rq/job.py`): "If ttl is negative, don't set an expiry to it (persist
+//!   forever)"; `FailedJobRegistry.add` (`rq/registry.py`) scores a negative ttl as `+inf`
+//!   and calls `job.cleanup(ttl)`, so a negative `failure_ttl` keeps failed jobs (with their
+//!   tracebacks) forever. `Result.save` (`rq/results.py`) persists `rq:results:*` for -1.
+//! - Where they are set: `Queue.enqueue`/`enqueue_call`/`enqueue_at`/`enqueue_in`/
+//!   `prepare_data`, `Job.create`, the `@job` decorator (`rq/decorators.py`) and
+//!   `Worker(default_result_ttl=...)` (`rq/worker/base.py`). `Queue(...)` has no TTL default
+//!   in 3.0. Values go through `parse_timeout`, so `"-1"` is -1 too.
+//!
+//! A TTL read from a variable or the environment is not reported: it cannot be known.
+
+use findings::Finding;
+use tree_sitter::Node;
+
+use super::{Constants, call_name, keyword_args, literal};
+use crate::app::node::Source;
+
+const RESULT_TTL: &str = "rq-result-ttl-negative";
+const FAILURE_TTL: &str = "rq-failure-ttl-negative";
+
+/// RQ calls that take per-job TTLs.
+const JOB_CALLS: &[&str] = &["enqueue", "enqueue_call", "enqueue_at", "enqueue_in", "prepare_data", "job"];
+
+pub(super) fn check(src: &Source<'_>, nodes: &[Node<'_>], consts: &Constants, out: &mut Vec<Finding>) {
+    for &call in nodes.iter().filter(|n| n.kind() == "call") {
+        let Some(name) = call_name(src, call) else { continue };
+        let is_job_call = JOB_CALLS.contains(&name) || (name == "create" && is_job_create(src, call));
+        let is_worker = name.ends_with("Worker");
+        if !is_job_call && !is_worker {
+            continue;
+        }
+        for (kw, arg, value) in keyword_args(src, call) {
+            let rule = match arg.as_str() {
+                "result_ttl" if is_job_call => RESULT_TTL,
+                "failure_ttl" if is_job_call => FAILURE_TTL,
+                "default_result_ttl" if is_worker => RESULT_TTL,
+                _ => continue,
+            };
+            let Some(ttl) = literal(src, value, Some(consts)).as_f64().filter(|t| *t < 0.0) else {
+                continue;
+            };
+            let message = if rule == RESULT_TTL {
+                format!(
+                    "{arg}={ttl}: a negative result TTL makes RQ (1.0 .. 3.0) persist the finished \
+                     job hash rq:job:<id> and its result forever instead of for the default 500 s; \
+                     use a positive number of seconds (or 0 to drop results nobody reads)"
+                )
+            } else {
+                format!(
+                    "failure_ttl={ttl}: a negative failure TTL makes RQ (1.0 .. 3.0) keep failed jobs \
+                     and their tracebacks in rq:failed:<queue> and rq:job:<id> forever instead of \
+                     for the default 1 year; use a positive number of seconds (e.g. 7 days)"
+                )
+            };
+            out.push(src.finding(rule, kw, message));
+        }
+    }
+}
+
+/// `Job.create(...)` (not any `create`).
+fn is_job_create(src: &Source<'_>, call: Node<'_>) -> bool {
+    call.child_by_field_name("function")
+        .and_then(|f| f.child_by_field_name("object"))
+        .is_some_and(|o| src.text_of(o).ends_with("Job"))
+}

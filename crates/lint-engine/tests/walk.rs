@@ -1,0 +1,37 @@
+//! Which files a directory walk reads.
+
+#![allow(clippy::unwrap_used)]
+
+use lint_engine::{config::Config, walk};
+
+#[test]
+fn dependency_directories_are_not_walked_but_named_files_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    for rel in [
+        "deploy/redis.yaml",
+        "node_modules/some-chart/values.yaml",
+        "web/node_modules/bullmq/index.js",
+        "vendor/k8s.io/api/testdata/pod.yaml",
+        "py/lib/python3.11/site-packages/celery/app.py",
+        "app/settings.py",
+        "app/server.js",
+    ] {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, "x: 1\n").unwrap();
+    }
+    let (inputs, _) = walk::collect(&[root.to_path_buf()], &Config::default());
+    let mut read: Vec<String> = inputs
+        .iter()
+        .map(|i| {
+            i.path.strip_prefix(&walk::display(root)).unwrap_or(&i.path).trim_start_matches('/').to_string()
+        })
+        .collect();
+    read.sort();
+    assert_eq!(read, ["app/server.js", "app/settings.py", "deploy/redis.yaml"]);
+    // Named explicitly, a file in one is read.
+    let named = root.join("node_modules/some-chart/values.yaml");
+    let (inputs, _) = walk::collect(&[named], &Config::default());
+    assert_eq!(inputs.len(), 1);
+}
