@@ -13,6 +13,10 @@ pub enum InputKind {
     HelmTemplate,
     /// Application source (Python, Ruby, JavaScript, TypeScript), see [`crate::app`].
     Source(crate::app::Lang),
+    /// Application config read for facts: Spring `application*.properties`, `.env` files.
+    AppConfig(crate::app::ConfigKind),
+    /// A lockfile or manifest read for library versions, see [`crate::app::versions`].
+    Lockfile(crate::app::versions::LockKind),
 }
 
 /// File-name table: (globs matched against the file name, kind).
@@ -37,7 +41,9 @@ pub fn by_name(path: &str) -> Option<InputKind> {
         .iter()
         .find(|(globs, _)| globs.iter().any(|g| matches(g, name)))
         .map(|(_, k)| *k)
+        .or_else(|| crate::app::versions::lock_kind(path).map(InputKind::Lockfile))
         .or_else(|| crate::app::lang_of(path).map(InputKind::Source))
+        .or_else(|| crate::app::config_kind_of(path).map(InputKind::AppConfig))
 }
 
 /// Final kind once the content is known. `None`: not an input we lint.

@@ -64,6 +64,7 @@ enum Parsed {
     Conf { path: String, text: Arc<str> },
     HelmTemplate,
     Source(app::SourceResult),
+    Lockfile(app::versions::Lockfile),
     Skipped,
 }
 
@@ -91,6 +92,10 @@ fn parse_input(input: &Input) -> Parsed {
         Some(InputKind::RedisConf) => Parsed::Conf { path: input.path.clone(), text: input.text.clone() },
         Some(InputKind::HelmTemplate) => Parsed::HelmTemplate,
         Some(InputKind::Source(lang)) => Parsed::Source(app::lint_source(&input.path, lang, &input.text)),
+        Some(InputKind::AppConfig(kind)) => Parsed::Source(app::lint_config(&input.path, kind, &input.text)),
+        Some(InputKind::Lockfile(kind)) => {
+            Parsed::Lockfile(app::versions::read(&input.path, kind, &input.text))
+        }
         None => Parsed::Skipped,
     }
 }
@@ -121,6 +126,8 @@ pub fn lint(inputs: &[Input], config: &Config) -> Outcome {
     let mut confs = Vec::new();
     let mut templates = 0;
     let mut notes = Vec::new();
+    let mut app_facts = Vec::new();
+    let mut versions = app::versions::Index::default();
     for p in parsed {
         match p {
             Parsed::Yaml(y) => yamls.push(y),
@@ -133,7 +140,9 @@ pub fn lint(inputs: &[Input], config: &Config) -> Outcome {
             Parsed::Source(r) => {
                 findings.extend(r.findings);
                 notes.extend(r.notes);
+                app_facts.extend(r.facts);
             }
+            Parsed::Lockfile(l) => versions.add(l),
             Parsed::Skipped => {}
         }
     }
@@ -144,7 +153,11 @@ pub fn lint(inputs: &[Input], config: &Config) -> Outcome {
     }
     for y in &yamls {
         yamls_errors(y, &mut findings);
+        app_facts.extend(app::yaml_facts(y));
     }
+    findings.extend(app::check_facts(&app_facts));
+    // Library versions from lockfiles change what some app findings mean; all are in by now.
+    notes.extend(app::versions::apply(&mut findings, &versions));
     let configmaps = ConfigMapIndex::build(&yamls);
     let mut instances = Vec::new();
     for y in &yamls {

@@ -14,6 +14,13 @@ use crate::{Input, classify, config::Config};
 
 /// Files larger than this are skipped (config files are small; large YAML is generated data).
 pub const MAX_FILE_BYTES: u64 = 4 << 20;
+/// Lockfiles of large applications exceed [`MAX_FILE_BYTES`] (a package-lock.json of 10 MiB
+/// is common) and are only scanned for versions: they get a larger limit.
+pub const MAX_LOCKFILE_BYTES: u64 = 64 << 20;
+
+fn max_bytes(shown: &str) -> u64 {
+    if crate::app::versions::lock_kind(shown).is_some() { MAX_LOCKFILE_BYTES } else { MAX_FILE_BYTES }
+}
 
 /// Directories of installed dependencies, never walked (a file in one can still be named on
 /// the command line): other people's code and test data, as ruff and eslint skip them.
@@ -36,7 +43,8 @@ pub fn collect(paths: &[PathBuf], config: &Config) -> (Vec<Input>, Vec<String>) 
         }
         let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).min(8);
         WalkBuilder::new(root)
-            .hidden(true)
+            // Hidden entries are skipped below, except `.env` files (Laravel's cache store).
+            .hidden(false)
             .require_git(false)
             .follow_links(false)
             .threads(threads)
@@ -54,6 +62,14 @@ pub fn collect(paths: &[PathBuf], config: &Config) -> (Vec<Input>, Vec<String>) 
                     let path = entry.path();
                     let shown = display(path);
                     let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+                    let is_hidden = entry.file_name().to_string_lossy().starts_with('.');
+                    if is_hidden && entry.depth() > 0 {
+                        let is_env = !is_dir
+                            && crate::app::config_kind_of(&shown) == Some(crate::app::ConfigKind::DotEnv);
+                        if !is_env {
+                            return if is_dir { WalkState::Skip } else { WalkState::Continue };
+                        }
+                    }
                     if is_dir && entry.depth() > 0 && DEPENDENCY_DIRS.iter().any(|d| entry.file_name() == *d)
                     {
                         return WalkState::Skip;
@@ -95,8 +111,8 @@ pub fn display(path: &Path) -> String {
 fn read_one(path: &Path, explicit: bool, inputs: &Mutex<Vec<Input>>, notes: &Mutex<Vec<String>>) {
     let shown = display(path);
     match std::fs::metadata(path) {
-        Ok(m) if m.len() > MAX_FILE_BYTES => {
-            push(notes, format!("{shown}: skipped, larger than {} MiB", MAX_FILE_BYTES >> 20));
+        Ok(m) if m.len() > max_bytes(&shown) => {
+            push(notes, format!("{shown}: skipped, larger than {} MiB", max_bytes(&shown) >> 20));
             return;
         }
         Err(e) => {

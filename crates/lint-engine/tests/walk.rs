@@ -35,3 +35,37 @@ fn dependency_directories_are_not_walked_but_named_files_are_read() {
     let (inputs, _) = walk::collect(&[named], &Config::default());
     assert_eq!(inputs.len(), 1);
 }
+
+#[test]
+fn hidden_entries_are_skipped_except_env_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    for rel in [
+        "shop/.env",
+        "shop/.env.example",
+        "shop/.hidden.yaml",
+        "shop/.git/config.yaml",
+        "shop/.github/workflows/ci.yml",
+        "shop/config/cache.php",
+        "shop/src/main/resources/application.properties",
+        "shop/gradle.properties",
+    ] {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, "CACHE_STORE=redis\n").unwrap();
+    }
+    // A gitignored `.env` stays unread, like any ignored file.
+    std::fs::write(root.join("shop/.gitignore"), ".env.example\n").unwrap();
+    let (inputs, _) = walk::collect(&[root.to_path_buf()], &Config::default());
+    let mut read: Vec<String> = inputs
+        .iter()
+        .map(|i| {
+            i.path.strip_prefix(&walk::display(root)).unwrap_or(&i.path).trim_start_matches('/').to_string()
+        })
+        .collect();
+    read.sort();
+    assert_eq!(
+        read,
+        ["shop/.env", "shop/config/cache.php", "shop/src/main/resources/application.properties"]
+    );
+}

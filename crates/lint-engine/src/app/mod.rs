@@ -1,15 +1,26 @@
 //! Application sources: the code and config that decide how long data lives in Redis
-//! (Sidekiq, Django, Celery, RQ, express-session/connect-redis, BullMQ, Rails). Each file is
+//! (Sidekiq, Django, Celery, RQ, express-session/connect-redis, BullMQ, Rails, Laravel, Spring
+//! Boot). Each source file is
 //! parsed with tree-sitter only when a cheap look at its name and content says it can matter;
 //! each language module then walks the tree and reports at the exact call or key.
 //!
 //! tree-sitter recovers from syntax errors: a file that does not parse gets an info
 //! `parse-error` at its first error, and the rules still run on what did parse.
+//!
+//! Some rules need more than one file (a Laravel `Cache::forever` is only a problem when
+//! `config/cache.php` or `.env` makes the default store Redis; a Spring profile may set the TTL
+//! its sibling lacks): those files give [`Fact`]s, joined by [`check_facts`] once all are read.
 
+pub mod dotenv;
 mod javascript;
+pub mod laravel;
 pub mod node;
+mod php;
+pub mod properties;
 mod python;
 mod ruby;
+pub mod spring;
+pub mod versions;
 
 use findings::{Finding, Location, Severity, Span};
 
@@ -21,6 +32,32 @@ pub enum Lang {
     JavaScript,
     TypeScript,
     Tsx,
+    Php,
+}
+
+/// Config files read for application rules, besides YAML.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfigKind {
+    /// Spring Boot `application*.properties` / `bootstrap*.properties`.
+    SpringProperties,
+    /// `.env`, `.env.production`, `.env.example`.
+    DotEnv,
+}
+
+/// The config kind of a file, by its name.
+pub fn config_kind_of(path: &str) -> Option<ConfigKind> {
+    let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
+    if spring::config_file(path) == Some(false) {
+        return Some(ConfigKind::SpringProperties);
+    }
+    (name == ".env" || name.starts_with(".env.")).then_some(ConfigKind::DotEnv)
+}
+
+/// What one file tells a rule that joins several files.
+#[derive(Debug, Clone)]
+pub enum Fact {
+    Spring(spring::Unit),
+    Laravel(laravel::Fact),
 }
 
 /// Sources larger than this are minified bundles or generated code: skipped with a note.
@@ -38,9 +75,11 @@ pub fn lang_of(path: &str) -> Option<Lang> {
         "js" | "mjs" | "cjs" | "jsx" => Some(Lang::JavaScript),
         "ts" | "mts" | "cts" => Some(Lang::TypeScript),
         "tsx" => Some(Lang::Tsx),
+        "php" => Some(Lang::Php),
         _ => None,
     }
-    .filter(|_| !name.ends_with(".min.js") && !name.ends_with(".d.ts"))
+    // Blade templates are HTML with directives, not PHP.
+    .filter(|_| !name.ends_with(".min.js") && !name.ends_with(".d.ts") && !name.ends_with(".blade.php"))
 }
 
 impl Lang {
@@ -51,6 +90,7 @@ impl Lang {
             Lang::JavaScript => tree_sitter_javascript::LANGUAGE.into(),
             Lang::TypeScript => tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
             Lang::Tsx => tree_sitter_typescript::LANGUAGE_TSX.into(),
+            Lang::Php => tree_sitter_php::LANGUAGE_PHP.into(),
         }
     }
 
@@ -61,6 +101,7 @@ impl Lang {
             Lang::Python => python::KEYWORDS,
             Lang::Ruby => ruby::KEYWORDS,
             Lang::JavaScript | Lang::TypeScript | Lang::Tsx => javascript::KEYWORDS,
+            Lang::Php => php::KEYWORDS,
         }
     }
 }
@@ -75,6 +116,8 @@ pub fn worth_parsing(lang: Lang, text: &str) -> bool {
 pub struct SourceResult {
     pub findings: Vec<Finding>,
     pub notes: Vec<String>,
+    /// Facts for rules that join several files, see [`check_facts`].
+    pub facts: Vec<Fact>,
 }
 
 /// Parses `text` as `lang` and runs that language's rules. Never panics.
@@ -117,7 +160,54 @@ pub fn lint_source(path: &str, lang: Lang, text: &str) -> SourceResult {
         Lang::Python => python::check(&src, root, &mut out.findings),
         Lang::Ruby => ruby::check(&src, root, &mut out.findings),
         Lang::JavaScript | Lang::TypeScript | Lang::Tsx => javascript::check(&src, root, &mut out.findings),
+        Lang::Php => {
+            let mut facts = Vec::new();
+            php::check(&src, root, &mut facts);
+            out.facts.extend(facts.into_iter().map(Fact::Laravel));
+        }
     }
+    out
+}
+
+/// Reads a config file of `kind` into facts. Never panics.
+pub fn lint_config(path: &str, kind: ConfigKind, text: &str) -> SourceResult {
+    let mut out = SourceResult::default();
+    if text.len() > MAX_SOURCE_BYTES {
+        return out;
+    }
+    match kind {
+        ConfigKind::SpringProperties => {
+            out.facts.extend(spring::from_properties(path, text).into_iter().map(Fact::Spring));
+        }
+        ConfigKind::DotEnv => out.facts.extend(laravel::env_facts(path, text).into_iter().map(Fact::Laravel)),
+    }
+    out
+}
+
+/// Facts of a parsed YAML file (Spring Boot `application*.yml`).
+pub fn yaml_facts(y: &crate::YamlSource) -> Vec<Fact> {
+    spring::from_yaml(y).into_iter().map(Fact::Spring).collect()
+}
+
+/// The findings of rules that join several files, once every file is read.
+pub fn check_facts(facts: &[Fact]) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let units: Vec<spring::Unit> = facts
+        .iter()
+        .filter_map(|f| match f {
+            Fact::Spring(u) => Some(u.clone()),
+            Fact::Laravel(_) => None,
+        })
+        .collect();
+    spring::check(&units, &mut out);
+    let laravel: Vec<laravel::Fact> = facts
+        .iter()
+        .filter_map(|f| match f {
+            Fact::Laravel(l) => Some(l.clone()),
+            Fact::Spring(_) => None,
+        })
+        .collect();
+    laravel::check(&laravel, &mut out);
     out
 }
 
@@ -141,6 +231,15 @@ mod tests {
         assert_eq!(lang_of("dist/app.min.js"), None);
         assert_eq!(lang_of("types/index.d.ts"), None);
         assert_eq!(lang_of("Makefile"), None);
+        assert_eq!(lang_of("app/Http/Controllers/HomeController.php"), Some(Lang::Php));
+        assert_eq!(lang_of("resources/views/home.blade.php"), None);
+        assert_eq!(
+            config_kind_of("src/main/resources/application-prod.properties"),
+            Some(ConfigKind::SpringProperties)
+        );
+        assert_eq!(config_kind_of("app/.env"), Some(ConfigKind::DotEnv));
+        assert_eq!(config_kind_of(".env.example"), Some(ConfigKind::DotEnv));
+        assert_eq!(config_kind_of("gradle.properties"), None);
     }
 
     #[test]

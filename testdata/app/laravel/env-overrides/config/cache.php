@@ -1,0 +1,8 @@
+<?php
+return [
+    'default' => env('CACHE_DRIVER', 'redis'),
+    'stores' => [
+        'file' => ['driver' => 'file'],
+        'redis' => ['driver' => 'redis'],
+    ],
+];
