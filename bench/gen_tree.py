@@ -16,8 +16,12 @@ exactly TOTAL_FILES files with:
   - redis.conf files with and without maxmemory, and nginx.conf look-alikes;
   - unrelated files: README.md, .py, .js, .json, .txt, docker-compose.yml, openapi.yaml,
     random-byte .png, spread over nested directories.
-Writes OUT_DIR/../tree-manifest.tsv (path, category) so findings can be checked against what
+Writes OUT_DIR/../<basename of OUT_DIR>-manifest.tsv (path, category) so findings can be checked against what
 was generated. Prints the file count and total bytes.
+
+The generators and start()/write()/uniq()/finish() are importable: bench/gen_monorepo.py
+reuses them for its Kubernetes and Helm files. They draw from the module-level `rng`, which
+start() reseeds.
 """
 
 import os
@@ -25,15 +29,22 @@ import random
 import shutil
 import sys
 
-out, total, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-fixture_dirs = sys.argv[4:]
-rng = random.Random(seed)
-
-if os.path.exists(out):
-    shutil.rmtree(out)
-os.makedirs(out)
-
+rng = random.Random(0)  # reseeded by start()
+out = ""
 manifest = []  # (relpath, category)
+counters = {}
+
+
+def start(out_dir, seed):
+    """Empties OUT_DIR and reseeds `rng`: the same seed gives the same tree."""
+    global out
+    out = out_dir
+    rng.seed(seed)
+    manifest.clear()
+    counters.clear()
+    if os.path.exists(out):
+        shutil.rmtree(out)
+    os.makedirs(out)
 
 
 def write(rel, data, category):
@@ -47,22 +58,51 @@ def write(rel, data, category):
     manifest.append((rel, category))
 
 
-# ---------------------------------------------------------------- fixtures
-for d in fixture_dirs:
-    if not os.path.isdir(d):
-        continue
-    base = os.path.basename(os.path.normpath(d))
-    for root, _dirs, files in os.walk(d):
-        for fn in sorted(files):
-            src = os.path.join(root, fn)
-            rel = os.path.join("fixtures", base, os.path.relpath(src, d))
-            with open(src, "rb") as f:
-                write(rel, f.read(), "fixture")
+def uniq(rel):
+    """Makes a relative path unique by adding -N before the extension."""
+    base, ext = os.path.splitext(rel)
+    n = counters.get(rel, 0)
+    counters[rel] = n + 1
+    return rel if n == 0 else f"{base}-{n}{ext}"
 
-n_fixtures = len(manifest)
-filler = total - n_fixtures
-if filler < 0:
-    raise SystemExit("more fixture files than TOTAL_FILES")
+
+# ---------------------------------------------------------------- fixtures
+def copy_fixtures(fixture_dirs, total):
+    """Copies the fixture directories under fixtures/<name>; returns how many files are left."""
+    for d in fixture_dirs:
+        if not os.path.isdir(d):
+            continue
+        base = os.path.basename(os.path.normpath(d))
+        for root, dirs, files in os.walk(d):
+            dirs.sort()
+            for fn in sorted(files):
+                src = os.path.join(root, fn)
+                rel = os.path.join("fixtures", base, os.path.relpath(src, d))
+                with open(src, "rb") as f:
+                    write(rel, f.read(), "fixture")
+    filler = total - len(manifest)
+    if filler < 0:
+        raise SystemExit("more fixture files than TOTAL_FILES")
+    return filler
+
+
+def finish(total):
+    """Checks the count, writes the manifest beside OUT_DIR and prints the summary."""
+    assert len(manifest) == total, (len(manifest), total)
+    total_bytes = 0
+    for rel, _ in manifest:
+        total_bytes += os.path.getsize(os.path.join(out, rel))
+    name = os.path.basename(os.path.normpath(out)) + "-manifest.tsv"
+    with open(os.path.join(os.path.dirname(os.path.abspath(out)), name), "w") as f:
+        for rel, cat in manifest:
+            f.write(f"{rel}\t{cat}\n")
+    cats = {}
+    for _, c in manifest:
+        key = c.split(":")[0]
+        cats[key] = cats.get(key, 0) + 1
+    n_fixtures = cats.get("fixture", 0)
+    print(f"files={len(manifest)} bytes={total_bytes} fixtures={n_fixtures}")
+    print("by category: " + ", ".join(f"{k}={v}" for k, v in sorted(cats.items())))
 
 # ---------------------------------------------------------------- vocabulary
 TEAMS = ["payments", "checkout", "search", "identity", "catalog", "growth", "platform", "data",
@@ -481,101 +521,12 @@ def openapi_file(name):
     return s
 
 
-# ---------------------------------------------------------------- plan
-# Fractions of the filler; "unrelated" takes the remainder.
-n_redis = round(filler * 0.05)
-n_k8s = round(filler * 0.38)
-n_charts_redis = round(filler * 0.012)   # each: Chart.yaml + values.yaml (+ README.md)
-n_charts_app = round(filler * 0.012)     # each: Chart.yaml + values.yaml + 2 templates
-n_conf = round(filler * 0.02)
-n_nginx = round(filler * 0.003)
-n_compose = round(filler * 0.005)
-n_openapi = round(filler * 0.005)
-
-counters = {}
+UNRELATED_KINDS = ["md", "py", "js", "json", "txt", "png"]
+UNRELATED_WEIGHTS = [12, 30, 25, 10, 10, 13]
 
 
-def uniq(rel):
-    """Makes a relative path unique by adding -N before the extension."""
-    base, ext = os.path.splitext(rel)
-    n = counters.get(rel, 0)
-    counters[rel] = n + 1
-    return rel if n == 0 else f"{base}-{n}{ext}"
-
-
-def service_dir():
-    team = rng.choice(TEAMS)
-    return team, f"services/{team}/{svc_name()}"
-
-
-for i in range(n_k8s):
-    team, d = service_dir()
-    name, text = k8s_manifest(team)
-    sub = rng.choice(["deploy", "k8s", "deploy/base", f"deploy/overlays/{rng.choice(ENVS)}", "manifests"])
-    write(uniq(f"{d}/{sub}/{name}.yaml"), text, "k8s")
-
-for i in range(n_redis):
-    team = rng.choice(TEAMS)
-    variant = REDIS_VARIANTS[i % len(REDIS_VARIANTS)]
-    name, text = redis_sts(team, variant)
-    d = rng.choice([f"infra/redis/{team}", f"services/{team}/redis/deploy", f"platform/data-stores/{team}"])
-    write(uniq(f"{d}/{name}.yaml"), text, f"redis-sts:{variant}")
-
-for i in range(n_charts_redis):
-    team = rng.choice(TEAMS)
-    variant = HELM_VARIANTS[i % 6]
-    role_word = rng.choice(['cache', 'sessions', 'queue', 'store'])
-    if variant.startswith("umbrella"):
-        d = uniq(f"charts/{team}-{role_word}")
-        ver = rng.choice(CHART_VERSIONS)
-        write(f"{d}/Chart.yaml", chart_yaml(os.path.basename(d), [ver]), "chart")
-        if variant == "umbrella-disabled":
-            write(f"{d}/values.yaml", app_values(team, os.path.basename(d), True), "helm:umbrella-disabled")
-        else:
-            vals = app_values(team, os.path.basename(d), False) + "redis:\n  enabled: true\n" + bitnami_values(variant, 2)
-            write(f"{d}/values.yaml", vals, f"helm:{variant}")
-    else:
-        # Values for `helm install bitnami/redis -f ...`: no Chart.yaml, chart version unknown.
-        vd = uniq(f"deploy/helm/{team}-{role_word}")
-        fn = rng.choice(["values.yaml", f"values-{rng.choice(ENVS)}.yaml", "redis-values.yaml"])
-        write(f"{vd}/{fn}", bitnami_values(variant), f"helm:{variant}")
-
-for i in range(n_charts_app):
-    team, _ = service_dir()
-    name = svc_name()
-    d = uniq(f"charts/{team}-{name}")
-    write(f"{d}/Chart.yaml", chart_yaml(os.path.basename(d), []), "chart")
-    write(f"{d}/values.yaml", app_values(team, name, rng.random() < 0.3), "helm:app-chart")
-    write(f"{d}/templates/deployment.yaml", template_deployment(), "helm-template")
-    write(f"{d}/templates/service.yaml", template_service(), "helm-template")
-
-for i in range(n_conf):
-    with_mm = i % 2 == 0
-    team = rng.choice(TEAMS)
-    d = rng.choice([f"config/redis/{team}", f"services/{team}/redis", f"infra/redis/{team}/conf"])
-    fn = rng.choice(["redis.conf", f"redis-{rng.choice(ENVS)}.conf", "valkey.conf"])
-    write(uniq(f"{d}/{fn}"), redis_conf(with_mm), "redis-conf:" + ("maxmemory" if with_mm else "no-maxmemory"))
-
-for i in range(n_nginx):
-    team, d = service_dir()
-    write(uniq(f"{d}/nginx/nginx.conf"), nginx_conf(), "nginx-conf")
-
-for i in range(n_compose):
-    team, d = service_dir()
-    write(uniq(f"{d}/docker-compose.yml"), compose_file(team), "compose")
-
-for i in range(n_openapi):
-    team, d = service_dir()
-    write(uniq(f"{d}/api/openapi.yaml"), openapi_file(os.path.basename(d)), "openapi")
-
-remaining = filler - (len(manifest) - n_fixtures)
-kinds = ["md", "py", "js", "json", "txt", "png"]
-weights = [12, 30, 25, 10, 10, 13]
-for i in range(remaining):
-    team, d = service_dir()
-    k = rng.choices(kinds, weights)[0]
-    sub = rng.choice(["", "src", "src/lib", "src/handlers", "tests", "docs", "assets", "scripts"])
-    base = f"{d}/{sub}".rstrip("/")
+def write_unrelated(d, base, k):
+    """One unrelated file of kind `k` in directory `base` of service directory `d`."""
     if k == "md":
         write(uniq(f"{base}/README.md"), readme(os.path.basename(d)), "unrelated")
     elif k == "py":
@@ -589,18 +540,97 @@ for i in range(remaining):
     else:
         write(uniq(f"{base}/{rng.choice(WORDS)}.png"), png_file(), "unrelated")
 
-assert len(manifest) == total, (len(manifest), total)
 
-total_bytes = 0
-for rel, _ in manifest:
-    total_bytes += os.path.getsize(os.path.join(out, rel))
-with open(os.path.join(os.path.dirname(os.path.abspath(out)), "tree-manifest.tsv"), "w") as f:
-    for rel, cat in manifest:
-        f.write(f"{rel}\t{cat}\n")
+def service_dir():
+    team = rng.choice(TEAMS)
+    return team, f"services/{team}/{svc_name()}"
 
-cats = {}
-for _, c in manifest:
-    key = c.split(":")[0]
-    cats[key] = cats.get(key, 0) + 1
-print(f"files={len(manifest)} bytes={total_bytes} fixtures={n_fixtures}")
-print("by category: " + ", ".join(f"{k}={v}" for k, v in sorted(cats.items())))
+
+# ---------------------------------------------------------------- plan
+def main(argv):
+    out_dir, total, seed = argv[0], int(argv[1]), int(argv[2])
+    start(out_dir, seed)
+    filler = copy_fixtures(argv[3:], total)
+    n_fixtures = len(manifest)
+    # Fractions of the filler; "unrelated" takes the remainder.
+    n_redis = round(filler * 0.05)
+    n_k8s = round(filler * 0.38)
+    n_charts_redis = round(filler * 0.012)   # each: Chart.yaml + values.yaml (+ README.md)
+    n_charts_app = round(filler * 0.012)     # each: Chart.yaml + values.yaml + 2 templates
+    n_conf = round(filler * 0.02)
+    n_nginx = round(filler * 0.003)
+    n_compose = round(filler * 0.005)
+    n_openapi = round(filler * 0.005)
+
+    for i in range(n_k8s):
+        team, d = service_dir()
+        name, text = k8s_manifest(team)
+        sub = rng.choice(["deploy", "k8s", "deploy/base", f"deploy/overlays/{rng.choice(ENVS)}", "manifests"])
+        write(uniq(f"{d}/{sub}/{name}.yaml"), text, "k8s")
+
+    for i in range(n_redis):
+        team = rng.choice(TEAMS)
+        variant = REDIS_VARIANTS[i % len(REDIS_VARIANTS)]
+        name, text = redis_sts(team, variant)
+        d = rng.choice([f"infra/redis/{team}", f"services/{team}/redis/deploy", f"platform/data-stores/{team}"])
+        write(uniq(f"{d}/{name}.yaml"), text, f"redis-sts:{variant}")
+
+    for i in range(n_charts_redis):
+        team = rng.choice(TEAMS)
+        variant = HELM_VARIANTS[i % 6]
+        role_word = rng.choice(['cache', 'sessions', 'queue', 'store'])
+        if variant.startswith("umbrella"):
+            d = uniq(f"charts/{team}-{role_word}")
+            ver = rng.choice(CHART_VERSIONS)
+            write(f"{d}/Chart.yaml", chart_yaml(os.path.basename(d), [ver]), "chart")
+            if variant == "umbrella-disabled":
+                write(f"{d}/values.yaml", app_values(team, os.path.basename(d), True), "helm:umbrella-disabled")
+            else:
+                vals = app_values(team, os.path.basename(d), False) + "redis:\n  enabled: true\n" + bitnami_values(variant, 2)
+                write(f"{d}/values.yaml", vals, f"helm:{variant}")
+        else:
+            # Values for `helm install bitnami/redis -f ...`: no Chart.yaml, chart version unknown.
+            vd = uniq(f"deploy/helm/{team}-{role_word}")
+            fn = rng.choice(["values.yaml", f"values-{rng.choice(ENVS)}.yaml", "redis-values.yaml"])
+            write(f"{vd}/{fn}", bitnami_values(variant), f"helm:{variant}")
+
+    for i in range(n_charts_app):
+        team, _ = service_dir()
+        name = svc_name()
+        d = uniq(f"charts/{team}-{name}")
+        write(f"{d}/Chart.yaml", chart_yaml(os.path.basename(d), []), "chart")
+        write(f"{d}/values.yaml", app_values(team, name, rng.random() < 0.3), "helm:app-chart")
+        write(f"{d}/templates/deployment.yaml", template_deployment(), "helm-template")
+        write(f"{d}/templates/service.yaml", template_service(), "helm-template")
+
+    for i in range(n_conf):
+        with_mm = i % 2 == 0
+        team = rng.choice(TEAMS)
+        d = rng.choice([f"config/redis/{team}", f"services/{team}/redis", f"infra/redis/{team}/conf"])
+        fn = rng.choice(["redis.conf", f"redis-{rng.choice(ENVS)}.conf", "valkey.conf"])
+        write(uniq(f"{d}/{fn}"), redis_conf(with_mm), "redis-conf:" + ("maxmemory" if with_mm else "no-maxmemory"))
+
+    for i in range(n_nginx):
+        team, d = service_dir()
+        write(uniq(f"{d}/nginx/nginx.conf"), nginx_conf(), "nginx-conf")
+
+    for i in range(n_compose):
+        team, d = service_dir()
+        write(uniq(f"{d}/docker-compose.yml"), compose_file(team), "compose")
+
+    for i in range(n_openapi):
+        team, d = service_dir()
+        write(uniq(f"{d}/api/openapi.yaml"), openapi_file(os.path.basename(d)), "openapi")
+
+    remaining = filler - (len(manifest) - n_fixtures)
+    for i in range(remaining):
+        team, d = service_dir()
+        k = rng.choices(UNRELATED_KINDS, UNRELATED_WEIGHTS)[0]
+        sub = rng.choice(["", "src", "src/lib", "src/handlers", "tests", "docs", "assets", "scripts"])
+        write_unrelated(d, f"{d}/{sub}".rstrip("/"), k)
+
+    finish(total)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

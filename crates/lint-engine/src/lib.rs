@@ -128,6 +128,7 @@ pub fn lint(inputs: &[Input], config: &Config) -> Outcome {
     let mut notes = Vec::new();
     let mut app_facts = Vec::new();
     let mut versions = app::versions::Index::default();
+    let mut conditional = Vec::new();
     for p in parsed {
         match p {
             Parsed::Yaml(y) => yamls.push(y),
@@ -141,6 +142,7 @@ pub fn lint(inputs: &[Input], config: &Config) -> Outcome {
                 findings.extend(r.findings);
                 notes.extend(r.notes);
                 app_facts.extend(r.facts);
+                conditional.extend(r.conditional);
             }
             Parsed::Lockfile(l) => versions.add(l),
             Parsed::Skipped => {}
@@ -154,10 +156,14 @@ pub fn lint(inputs: &[Input], config: &Config) -> Outcome {
     for y in &yamls {
         yamls_errors(y, &mut findings);
         app_facts.extend(app::yaml_facts(y));
+        findings.extend(app::yaml_findings(y));
     }
     findings.extend(app::check_facts(&app_facts));
     // Library versions from lockfiles change what some app findings mean; all are in by now.
     notes.extend(app::versions::apply(&mut findings, &versions));
+    let (held, held_notes) = app::versions::apply_conditional(conditional, &versions);
+    findings.extend(held);
+    notes.extend(held_notes);
     let configmaps = ConfigMapIndex::build(&yamls);
     let mut instances = Vec::new();
     for y in &yamls {
@@ -195,13 +201,20 @@ pub fn lint(inputs: &[Input], config: &Config) -> Outcome {
             ));
         }
     }
-    for inst in &mut instances {
+    // Application uses linked to the Redis they name give it a role (names and annotations
+    // are weaker, `.redis-audit.yaml` is stronger).
+    let links = app::uses::link_facts(&instances, &app_facts);
+    for (i, inst) in instances.iter_mut().enumerate() {
+        let linked = links.get(&i).map_or(&[][..], Vec::as_slice);
+        app::uses::apply(inst, linked);
         if let Some((role, pattern)) =
             config.role_for(&[inst.names.clone(), vec![inst.identity.clone()]].concat())
         {
             inst.role = RoleInfo { role, evidence: format!("`.redis-audit.yaml` roles `{pattern}`") };
         }
-        findings.extend(rules::run(inst));
+        let mut found = rules::run(inst);
+        app::uses::relate(&mut found, linked);
+        findings.extend(found);
     }
     for b in bad {
         findings.push(Finding::new(

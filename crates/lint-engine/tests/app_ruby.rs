@@ -59,8 +59,12 @@ fn actual(
 #[test]
 fn ruby_fixtures() {
     let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/app/ruby"));
-    let mut files: Vec<_> =
-        std::fs::read_dir(dir).expect("testdata/app/ruby").flatten().map(|e| e.path()).collect();
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .expect("testdata/app/ruby")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_file())
+        .collect();
     files.sort();
     assert!(files.len() >= 5, "fixtures found: {}", files.len());
     let mut failures = Vec::new();
@@ -169,6 +173,88 @@ proptest! {
         let text = parts.concat();
         let r = lint_source("config/initializers/x.rb", Lang::Ruby, &text);
         for f in r.findings {
+            if let findings::Location::File { span, .. } = f.location {
+                prop_assert!(span.start <= span.end && span.end <= text.len());
+            }
+        }
+    }
+}
+
+/// `config/sidekiq.yml` (`testdata/app/ruby/sidekiq_yml/`): the same `# expect:` marks, linted
+/// through the engine as YAML under the name Sidekiq's CLI looks for.
+#[test]
+fn sidekiq_yml_fixtures() {
+    let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/app/ruby/sidekiq_yml"));
+    let mut files: Vec<_> =
+        std::fs::read_dir(dir).expect("testdata/app/ruby/sidekiq_yml").flatten().map(|e| e.path()).collect();
+    files.sort();
+    assert!(files.len() >= 2, "fixtures found: {}", files.len());
+    let mut failures = Vec::new();
+    for file in files {
+        let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let text = std::fs::read_to_string(&file).expect("readable fixture");
+        let expected = expectations(&text);
+        let mut got: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+        for f in sidekiq_yml("config/sidekiq.yml", &text) {
+            let findings::Location::File { span, .. } = &f.location else { continue };
+            let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+            got.entry(line).or_default().push(f.rule.clone());
+        }
+        if got != expected {
+            failures.push(format!("{name}:\n  expected {expected:?}\n  got      {got:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+fn sidekiq_yml(path: &str, text: &str) -> Vec<findings::Finding> {
+    let inputs =
+        [lint_engine::Input { path: path.to_string(), text: std::sync::Arc::from(text), explicit: false }];
+    lint_engine::lint(&inputs, &lint_engine::config::Config::default()).findings
+}
+
+#[test]
+fn sidekiq_yml_keys_with_or_without_colon_and_spans() {
+    for key in [":dead_timeout", "dead_timeout"] {
+        let text = format!("---\n{key}: 60\n");
+        let found = sidekiq_yml("config/sidekiq.yml", &text);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].rule, "sidekiq-option-unknown");
+        assert!(found[0].message.contains("`dead_timeout_in_seconds`"), "{}", found[0].message);
+        let findings::Location::File { span, .. } = &found[0].location else { panic!("file location") };
+        assert_eq!(&text[span.start..span.end], key);
+    }
+    let text = ":dead_timeout_in_seconds: 94_608_000\n";
+    let found = sidekiq_yml("sidekiq.yaml", text);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].message.contains("3.0 years"), "{}", found[0].message);
+    let findings::Location::File { span, .. } = &found[0].location else { panic!("file location") };
+    assert_eq!(&text[span.start..span.end], "94_608_000");
+    // Null is not "no limit"; an empty value points at its key.
+    let text = ":dead_max_jobs:\n";
+    let found = sidekiq_yml("config/sidekiq.yml", text);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].message.contains("nil"), "{}", found[0].message);
+    // Other YAML files are not Sidekiq's, nor are nested maps below an environment.
+    assert!(sidekiq_yml("config/other.yml", ":dead_timeout: 60\n").is_empty());
+    assert!(sidekiq_yml("config/sidekiq.yml", "production:\n  nested:\n    dead_timeout: 60\n").is_empty());
+    // Octal-looking, `+.inf`, trailing underscores: not what they seem to Psych, not judged.
+    for v in ["0777777", "+.inf", "500000_", "1_000_"] {
+        assert!(
+            sidekiq_yml("config/sidekiq.yml", &format!(":max_retries: {v}\n:dead_max_jobs: {v}\n"))
+                .is_empty(),
+            "{v}"
+        );
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    #[test]
+    fn sidekiq_yml_never_panics(body in ".{0,200}") {
+        let text = format!(":dead_max_jobs: {body}\nproduction:\n  :max_retries: {body}\n");
+        for f in sidekiq_yml("config/sidekiq.yml", &text) {
             if let findings::Location::File { span, .. } = f.location {
                 prop_assert!(span.start <= span.end && span.end <= text.len());
             }

@@ -437,3 +437,93 @@ proptest! {
         let _ = Version::parse(&text);
     }
 }
+
+/// Lints in-memory files; returns the findings of `rule` as (message, related paths) and the notes.
+fn lint_files(files: &[(&str, &str)], rule: &str) -> (Vec<(String, Vec<String>)>, Vec<String>) {
+    let inputs: Vec<Input> = files
+        .iter()
+        .map(|(p, t)| Input { path: p.to_string(), text: std::sync::Arc::from(*t), explicit: false })
+        .collect();
+    let outcome = lint_engine::lint(&inputs, &Config::default());
+    let found = outcome
+        .findings
+        .into_iter()
+        .filter(|f| f.rule == rule)
+        .map(|f| {
+            let related = f.related.iter().filter_map(|r| r.location.path().map(str::to_string)).collect();
+            (f.message, related)
+        })
+        .collect();
+    (found, outcome.notes)
+}
+
+fn bullmq_lock(version: &str) -> String {
+    format!(r#"{{"lockfileVersion":3,"packages":{{"node_modules/bullmq":{{"version":"{version}"}}}}}}"#)
+}
+
+const BULLMQ_OBJECTS: &str = r#"import { Queue } from "bullmq";
+export const q = new Queue("mail", {
+  defaultJobOptions: { removeOnComplete: { age: 3600 }, removeOnFail: { count: 100 } },
+});
+"#;
+
+const BULLMQ_WORKER_ONLY: &str = r#"import { Queue, Worker } from "bullmq";
+export const q = new Queue("mail", { connection });
+new Worker("mail", handler, { removeOnComplete: { count: 10 }, removeOnFail: { count: 10 } });
+"#;
+
+#[test]
+fn bullmq_keep_jobs_objects_hold_only_from_1_67() {
+    const RULE: &str = "bullmq-job-removal-unset";
+    let old = bullmq_lock("1.66.1");
+    let (found, _) = lint_files(&[("svc/package-lock.json", &old), ("svc/queue.ts", BULLMQ_OBJECTS)], RULE);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let (message, related) = &found[0];
+    assert!(message.contains("1.67.0") && message.contains("removeOnComplete"), "{message}");
+    assert!(message.contains("removeOnFail"), "{message}");
+    assert!(message.contains("bullmq 1.66.1 in svc/package-lock.json"), "{message}");
+    assert_eq!(related, &["svc/package-lock.json".to_string()]);
+
+    // From 1.67.0 the objects bound the sets; with no version, nothing is said (precision first).
+    for lock in ["1.67.0", "5.1.1"] {
+        let l = bullmq_lock(lock);
+        let (found, _) = lint_files(&[("package-lock.json", &l), ("queue.ts", BULLMQ_OBJECTS)], RULE);
+        assert!(found.is_empty(), "{lock}: {found:?}");
+    }
+    let (found, notes) = lint_files(&[("queue.ts", BULLMQ_OBJECTS)], RULE);
+    assert!(found.is_empty() && notes.is_empty(), "{found:?} {notes:?}");
+
+    // A range across the boundary: not reported, with a note naming it.
+    let manifest = r#"{"dependencies":{"bullmq":"^1.60.0"}}"#;
+    let (found, notes) = lint_files(&[("package.json", manifest), ("queue.ts", BULLMQ_OBJECTS)], RULE);
+    assert!(found.is_empty(), "{found:?}");
+    assert!(notes.iter().any(|n| n.contains("^1.60.0") && n.contains("1.67.0")), "{notes:?}");
+
+    // Another service's lockfile does not apply.
+    let (found, _) = lint_files(&[("other/package-lock.json", &old), ("svc/queue.ts", BULLMQ_OBJECTS)], RULE);
+    assert!(found.is_empty(), "{found:?}");
+}
+
+#[test]
+fn bullmq_worker_removal_options_hold_only_from_3_9() {
+    const RULE: &str = "bullmq-job-removal-unset";
+    let l = bullmq_lock("3.8.0");
+    let (found, _) = lint_files(&[("package-lock.json", &l), ("queue.ts", BULLMQ_WORKER_ONLY)], RULE);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].0.contains("Worker") && found[0].0.contains("3.9.0"), "{}", found[0].0);
+    assert!(found[0].0.contains("bullmq 3.8.0 in package-lock.json"), "{}", found[0].0);
+    for lock in ["3.9.0", "5.1.1"] {
+        let l = bullmq_lock(lock);
+        let (found, _) = lint_files(&[("package-lock.json", &l), ("queue.ts", BULLMQ_WORKER_ONLY)], RULE);
+        assert!(found.is_empty(), "{lock}: {found:?}");
+    }
+    // An exact pin in package.json decides too; a certain finding stays as it was.
+    let manifest = r#"{"dependencies":{"bullmq":"3.2.0"}}"#;
+    let (found, _) = lint_files(&[("package.json", manifest), ("queue.ts", BULLMQ_WORKER_ONLY)], RULE);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let unset = "import { Queue } from \"bullmq\";\nconst q = new Queue(\"a\");\n";
+    let l = bullmq_lock("5.1.1");
+    let (found, _) = lint_files(&[("package-lock.json", &l), ("queue.ts", unset)], RULE);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(!found[0].0.contains("bullmq 5.1.1"), "{}", found[0].0);
+}

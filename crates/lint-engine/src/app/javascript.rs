@@ -22,10 +22,15 @@ pub const KEYWORDS: &[&str] = &["connect-redis", "bullmq", "'bull'", "\"bull\""]
 /// How deep value resolution follows identifiers (guards against `const a = b, b = a`).
 const MAX_DEPTH: u8 = 8;
 
-pub fn check(src: &Source<'_>, root: Node<'_>, out: &mut Vec<Finding>) {
+pub fn check(
+    src: &Source<'_>,
+    root: Node<'_>,
+    out: &mut Vec<Finding>,
+    conditional: &mut Vec<super::versions::Conditional>,
+) {
     let file = File::new(src, root);
     connect_redis::check(&file, out);
-    bullmq::check(&file, out);
+    bullmq::check(&file, out, conditional);
 }
 
 /// One name bound by a `const`/`let`/`var` declarator.

@@ -20,6 +20,7 @@ pub mod properties;
 mod python;
 mod ruby;
 pub mod spring;
+pub mod uses;
 pub mod versions;
 
 use findings::{Finding, Location, Severity, Span};
@@ -58,6 +59,10 @@ pub fn config_kind_of(path: &str) -> Option<ConfigKind> {
 pub enum Fact {
     Spring(spring::Unit),
     Laravel(laravel::Fact),
+    /// An application use of a Redis (framework, role, where it points), see [`uses`].
+    RedisUse(uses::Use),
+    /// An environment variable's value set by a deployment file or `.env`, see [`uses`].
+    Env(uses::EnvValue),
 }
 
 /// Sources larger than this are minified bundles or generated code: skipped with a note.
@@ -118,12 +123,15 @@ pub struct SourceResult {
     pub notes: Vec<String>,
     /// Facts for rules that join several files, see [`check_facts`].
     pub facts: Vec<Fact>,
+    /// Findings that hold only below some library version, see [`versions::apply_conditional`].
+    pub conditional: Vec<versions::Conditional>,
 }
 
 /// Parses `text` as `lang` and runs that language's rules. Never panics.
 pub fn lint_source(path: &str, lang: Lang, text: &str) -> SourceResult {
     let mut out = SourceResult::default();
-    if !worth_parsing(lang, text) {
+    let for_rules = worth_parsing(lang, text);
+    if !for_rules && !uses::KEYWORDS.iter().any(|k| text.contains(k)) {
         return out;
     }
     if text.len() > MAX_SOURCE_BYTES || is_minified(text) {
@@ -143,6 +151,11 @@ pub fn lint_source(path: &str, lang: Lang, text: &str) -> SourceResult {
         return out;
     };
     let root = tree.root_node();
+    let src = node::Source { path, text };
+    out.facts.extend(uses::from_source(&src, lang, root).into_iter().map(Fact::RedisUse));
+    if !for_rules {
+        return out;
+    }
     if root.has_error()
         && let Some(bad) = node::first_error(root)
     {
@@ -155,11 +168,12 @@ pub fn lint_source(path: &str, lang: Lang, text: &str) -> SourceResult {
             "syntax error",
         ));
     }
-    let src = node::Source { path, text };
     match lang {
         Lang::Python => python::check(&src, root, &mut out.findings),
         Lang::Ruby => ruby::check(&src, root, &mut out.findings),
-        Lang::JavaScript | Lang::TypeScript | Lang::Tsx => javascript::check(&src, root, &mut out.findings),
+        Lang::JavaScript | Lang::TypeScript | Lang::Tsx => {
+            javascript::check(&src, root, &mut out.findings, &mut out.conditional);
+        }
         Lang::Php => {
             let mut facts = Vec::new();
             php::check(&src, root, &mut facts);
@@ -179,14 +193,24 @@ pub fn lint_config(path: &str, kind: ConfigKind, text: &str) -> SourceResult {
         ConfigKind::SpringProperties => {
             out.facts.extend(spring::from_properties(path, text).into_iter().map(Fact::Spring));
         }
-        ConfigKind::DotEnv => out.facts.extend(laravel::env_facts(path, text).into_iter().map(Fact::Laravel)),
+        ConfigKind::DotEnv => {
+            out.facts.extend(laravel::env_facts(path, text).into_iter().map(Fact::Laravel));
+            out.facts.extend(uses::from_dotenv(path, text).into_iter().map(Fact::Env));
+        }
     }
     out
 }
 
 /// Facts of a parsed YAML file (Spring Boot `application*.yml`).
 pub fn yaml_facts(y: &crate::YamlSource) -> Vec<Fact> {
-    spring::from_yaml(y).into_iter().map(Fact::Spring).collect()
+    let mut out: Vec<Fact> = spring::from_yaml(y).into_iter().map(Fact::Spring).collect();
+    out.extend(uses::from_yaml(y).into_iter().map(Fact::Env));
+    out
+}
+
+/// Findings of a parsed YAML file read by an application rule (`config/sidekiq.yml`).
+pub fn yaml_findings(y: &crate::YamlSource) -> Vec<Finding> {
+    ruby::sidekiq_yml::check(y)
 }
 
 /// The findings of rules that join several files, once every file is read.
@@ -196,7 +220,7 @@ pub fn check_facts(facts: &[Fact]) -> Vec<Finding> {
         .iter()
         .filter_map(|f| match f {
             Fact::Spring(u) => Some(u.clone()),
-            Fact::Laravel(_) => None,
+            _ => None,
         })
         .collect();
     spring::check(&units, &mut out);
@@ -204,7 +228,7 @@ pub fn check_facts(facts: &[Fact]) -> Vec<Finding> {
         .iter()
         .filter_map(|f| match f {
             Fact::Laravel(l) => Some(l.clone()),
-            Fact::Spring(_) => None,
+            _ => None,
         })
         .collect();
     laravel::check(&laravel, &mut out);

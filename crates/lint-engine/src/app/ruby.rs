@@ -7,6 +7,7 @@
 
 mod rails;
 mod sidekiq;
+pub mod sidekiq_yml;
 
 use findings::Finding;
 use tree_sitter::Node;

@@ -6,9 +6,18 @@
 //! forever. One finding per queue constructed in the file, at the construction, or at an
 //! explicit `false`. For a queue constructed elsewhere only an explicit `false` in `add()`
 //! options is reported: its `defaultJobOptions` are not visible here.
+//!
+//! Two bounds depend on the BullMQ version, so a queue relying on them is a conditional finding
+//! (reported only when a lockfile or manifest puts `bullmq` below the version, see
+//! [`crate::app::versions::apply_conditional`]): a `{ age, count }` object is read from v1.67.0
+//! (before, `moveToFinished` got no number and `tonumber` in the Lua script left every job), and
+//! a Worker's `removeOnComplete`/`removeOnFail` from v3.9.0 (before, the Worker had no such
+//! options).
 
 use findings::Finding;
 use tree_sitter::Node;
+
+use crate::app::versions::{Clause, Conditional, Ecosystem, req::Version};
 
 use super::{File, LibVal, Obj, Prop, args, has_spread, str_lit, strip};
 
@@ -26,15 +35,17 @@ enum Lib {
 /// What one place says about `removeOnComplete` or `removeOnFail`.
 #[derive(Debug, Clone, Copy)]
 enum Keep<'t> {
-    /// `true`, a number, `{ age, count }`: bounded.
+    /// `true`, a number: bounded.
     Set,
+    /// `{ age, count }`: bounded from BullMQ 1.67.0 (a Bull queue's object is taken as bounded).
+    Object,
     /// Explicit `false`: kept forever; the node to point at.
     False(Node<'t>),
     Missing,
     Unknown,
 }
 
-pub fn check(file: &File<'_, '_>, out: &mut Vec<Finding>) {
+pub fn check(file: &File<'_, '_>, out: &mut Vec<Finding>, conditional: &mut Vec<Conditional>) {
     if !file.imports_any(&["bullmq", "bull"]) {
         return;
     }
@@ -63,6 +74,7 @@ pub fn check(file: &File<'_, '_>, out: &mut Vec<Finding>) {
         let mut kinds = Vec::new();
         let mut unset = Vec::new();
         let mut falses = Vec::new();
+        let mut clauses = Vec::new();
         let mut at = queue;
         for (option, kind) in OPTIONS {
             let default = keep(file, defaults, option);
@@ -84,12 +96,43 @@ pub fn check(file: &File<'_, '_>, out: &mut Vec<Finding>) {
                 }
                 falses.push(format!("`{option}: false`"));
                 kinds.push(kind);
-            } else if !worker_bounds && effective.iter().any(|k| matches!(k, Keep::Missing)) {
-                unset.push(format!("`{option}`"));
-                kinds.push(kind);
+            } else if effective.iter().any(|k| matches!(k, Keep::Missing)) {
+                if worker_bounds {
+                    clauses.push(Clause {
+                        below: Version::new(&[3, 9]),
+                        below_text: "3.9.0",
+                        text: format!(
+                            "{kind} jobs rely on a Worker's `{option}`, which BullMQ reads only from 3.9.0"
+                        ),
+                    });
+                } else {
+                    unset.push(format!("`{option}`"));
+                    kinds.push(kind);
+                }
+            } else if lib == Lib::BullMq && effective.iter().any(|k| matches!(k, Keep::Object)) {
+                clauses.push(Clause {
+                    below: Version::new(&[1, 67]),
+                    below_text: "1.67.0",
+                    text: format!(
+                        "{kind} jobs rely on a `{{ age, count }}` object in `{option}`, which BullMQ reads only from 1.67.0 (before, an object removes no job)"
+                    ),
+                });
             }
         }
+        let label = name.map_or_else(|| "this queue".to_string(), |n| format!("queue \"{n}\""));
         if kinds.is_empty() {
+            if !clauses.is_empty() {
+                conditional.push(Conditional {
+                    finding: file.src.finding(
+                        JOB_REMOVAL_UNSET,
+                        queue,
+                        format!("{label} keeps finished jobs in Redis forever with this BullMQ: "),
+                    ),
+                    ecosystem: Ecosystem::Npm,
+                    package: "bullmq",
+                    clauses,
+                });
+            }
             continue;
         }
         let mut reasons = Vec::new();
@@ -103,7 +146,6 @@ pub fn check(file: &File<'_, '_>, out: &mut Vec<Finding>) {
                 unset.join(" and ")
             ));
         }
-        let label = name.map_or_else(|| "this queue".to_string(), |n| format!("queue \"{n}\""));
         out.push(file.src.finding(
             JOB_REMOVAL_UNSET,
             at,
@@ -273,7 +315,8 @@ fn value_keep<'t>(file: &File<'_, 't>, value: Node<'t>, at: Node<'t>, depth: u8)
     }
     let v = strip(value);
     match v.kind() {
-        "true" | "number" | "object" => Keep::Set,
+        "true" | "number" => Keep::Set,
+        "object" => Keep::Object,
         "false" => Keep::False(at),
         "identifier" | "shorthand_property_identifier" => match file.const_value(file.text(v)) {
             Some(init) => value_keep(file, init, at, depth + 1),
@@ -296,5 +339,5 @@ fn worker_bounds(file: &File<'_, '_>, worker: Node<'_>, queue: Option<&str>, opt
     {
         return false;
     }
-    matches!(keep(file, file.object(a.get(2).copied()), option), Keep::Set | Keep::Unknown)
+    matches!(keep(file, file.object(a.get(2).copied()), option), Keep::Set | Keep::Object | Keep::Unknown)
 }

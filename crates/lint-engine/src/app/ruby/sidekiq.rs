@@ -39,7 +39,7 @@ const MISSPELLED: &[(&str, &str)] = &[
 ];
 
 /// A dead-set limit: its key, Sidekiq's default, what "far above" means, and its unit.
-struct DeadLimit {
+pub(super) struct DeadLimit {
     key: &'static str,
     default: i128,
     threshold: f64,
@@ -148,30 +148,48 @@ fn check_call(src: &Source<'_>, n: Node<'_>, out: &mut Vec<Finding>) {
 /// One `key => value` set on Sidekiq's config.
 fn check_setting(src: &Source<'_>, p: Pair<'_>, out: &mut Vec<Finding>) {
     let Some(name) = key_name(src, p.key) else { return };
-    if let Some((_, meant)) = MISSPELLED.iter().find(|(bad, _)| *bad == name) {
-        out.push(src.finding(
-            OPTION_UNKNOWN,
-            p.key,
-            format!(
-                "Sidekiq has no option `{name}` and ignores it without a warning; the option is `{meant}`"
-            ),
-        ));
-    } else if let Some(limit) = DEAD_LIMITS.iter().find(|l| l.key == name) {
-        check_dead_limit(src, limit, p.value, out);
-    } else if name == "max_retries" {
-        check_retry(src, p.value, "max_retries", out);
+    match setting(name) {
+        Some(Setting::Misspelled(message)) => out.push(src.finding(OPTION_UNKNOWN, p.key, message)),
+        Some(Setting::DeadLimit(limit)) => {
+            if let Some(message) = eval(src, p.value).and_then(|v| dead_limit_message(limit, v)) {
+                out.push(src.finding(DEAD_LIMIT_RAISED, p.value, message));
+            }
+        }
+        Some(Setting::MaxRetries) => check_retry(src, p.value, "max_retries", out),
+        None => {}
     }
 }
 
-fn check_dead_limit(src: &Source<'_>, limit: &DeadLimit, value: Node<'_>, out: &mut Vec<Finding>) {
+/// What a Sidekiq config key is, for the rules (shared with `config/sidekiq.yml`).
+pub(super) enum Setting {
+    /// A key no Sidekiq reads: the message naming the one meant.
+    Misspelled(String),
+    DeadLimit(&'static DeadLimit),
+    MaxRetries,
+}
+
+pub(super) fn setting(name: &str) -> Option<Setting> {
+    if let Some((_, meant)) = MISSPELLED.iter().find(|(bad, _)| *bad == name) {
+        Some(Setting::Misspelled(format!(
+            "Sidekiq has no option `{name}` and ignores it without a warning; the option is `{meant}`"
+        )))
+    } else if let Some(limit) = DEAD_LIMITS.iter().find(|l| l.key == name) {
+        Some(Setting::DeadLimit(limit))
+    } else {
+        (name == "max_retries").then_some(Setting::MaxRetries)
+    }
+}
+
+/// The message for a dead-set limit set to `value`, when it is raised, disabled or nil.
+pub(super) fn dead_limit_message(limit: &DeadLimit, value: Value) -> Option<String> {
     let show = |v: f64| if limit.is_secs { human_secs(v) } else { format!("{v:.0} jobs") };
     let default = show(limit.default as f64);
-    let message = match eval(src, value) {
-        Some(Value::Nil) => format!(
+    let message = match value {
+        Value::Nil => format!(
             "`{}` = nil is not \"no limit\": Sidekiq computes with it each time a job dies and raises, so dead jobs are not recorded and death handlers do not run (default {default})",
             limit.key
         ),
-        Some(v) => match v.as_f64() {
+        v => match v.as_f64() {
             Some(f) if f.is_infinite() && f > 0.0 => format!(
                 "`{}` = Float::INFINITY turns this dead-set limit off: dead jobs with their payloads and errors are kept until another limit prunes them (default {default})",
                 limit.key
@@ -181,11 +199,10 @@ fn check_dead_limit(src: &Source<'_>, limit: &DeadLimit, value: Node<'_>, out: &
                 limit.key,
                 show(f)
             ),
-            _ => return,
+            _ => return None,
         },
-        None => return,
     };
-    out.push(src.finding(DEAD_LIMIT_RAISED, value, message));
+    Some(message)
 }
 
 /// `retry: N` per job or `max_retries` globally: N retries wait sum(count**4 + 15) seconds
@@ -195,8 +212,15 @@ fn check_retry(src: &Source<'_>, value: Node<'_>, what: &str, out: &mut Vec<Find
     // Sidekiq counts only an Integer (`retry_attempts_from`); true, false or a float fall back
     // to the default or disable retries.
     let Some(Value::Int(n)) = eval(src, value) else { return };
+    if let Some(message) = retry_message(n, what) {
+        out.push(src.finding(RETRY_COUNT_HIGH, value, message));
+    }
+}
+
+/// The message for `n` retries, when above the default.
+pub(super) fn retry_message(n: i128, what: &str) -> Option<String> {
     if n <= DEFAULT_RETRIES {
-        return;
+        return None;
     }
     let total = backoff_secs(n);
     let span = if total > 1_000.0 * 365.25 * 86_400.0 {
@@ -204,14 +228,10 @@ fn check_retry(src: &Source<'_>, value: Node<'_>, what: &str, out: &mut Vec<Find
     } else {
         human_secs(total)
     };
-    out.push(src.finding(
-        RETRY_COUNT_HIGH,
-        value,
-        format!(
-            "`{what}` = {n} retries a failing job for about {span} (the backoff sums to sum(count**4 + 15) seconds; the default 25 retries take about {}), keeping it in the `retry` set all that time",
-            human_secs(backoff_secs(DEFAULT_RETRIES))
-        ),
-    ));
+    Some(format!(
+        "`{what}` = {n} retries a failing job for about {span} (the backoff sums to sum(count**4 + 15) seconds; the default 25 retries take about {}), keeping it in the `retry` set all that time",
+        human_secs(backoff_secs(DEFAULT_RETRIES))
+    ))
 }
 
 /// Sum over count = 0 .. n-1 of count**4 + 15, in seconds.

@@ -147,3 +147,61 @@ pub fn apply(findings: &mut Vec<Finding>, index: &Index) -> Vec<String> {
     });
     notes
 }
+
+/// A finding that holds only below some versions of a library: a rule found a setting that an
+/// older release ignores (BullMQ before 1.67.0 does not read `{ age, count }`). Reported by
+/// [`apply_conditional`] only when the nearest lockfile or manifest puts the library below a
+/// clause's version; with no version, or a range across it, nothing is reported.
+#[derive(Debug, Clone)]
+pub struct Conditional {
+    /// The finding; its message is the head, the clauses that hold are appended.
+    pub finding: Finding,
+    pub ecosystem: Ecosystem,
+    pub package: &'static str,
+    pub clauses: Vec<Clause>,
+}
+
+/// One reason a [`Conditional`] finding holds: below `below`, `text` is true.
+#[derive(Debug, Clone)]
+pub struct Clause {
+    pub below: Version,
+    /// `1.67.0`, for messages.
+    pub below_text: &'static str,
+    pub text: String,
+}
+
+/// The conditional findings the versions in `index` confirm, and notes for those a range leaves
+/// open.
+pub fn apply_conditional(conditional: Vec<Conditional>, index: &Index) -> (Vec<Finding>, Vec<String>) {
+    let mut out = Vec::new();
+    let mut notes = Vec::new();
+    for c in conditional {
+        let Some(path) = c.finding.location.path().map(str::to_string) else { continue };
+        let Some(found) = index.lookup(&path, c.ecosystem, c.package) else { continue };
+        let req = &found.pin.req;
+        let what = found.describe(c.package);
+        let held: Vec<&str> =
+            c.clauses.iter().filter(|cl| req.is_below(&cl.below)).map(|cl| cl.text.as_str()).collect();
+        if held.is_empty() {
+            let open: Vec<&str> =
+                c.clauses.iter().filter(|cl| !req.is_at_least(&cl.below)).map(|cl| cl.below_text).collect();
+            if let Some(first) = open.first() {
+                notes.push(format!(
+                    "{path}: {} not reported: {what} allows versions on both sides of {first}: {}",
+                    c.finding.rule,
+                    c.clauses.iter().map(|cl| cl.text.as_str()).collect::<Vec<_>>().join("; ")
+                ));
+            }
+            continue;
+        }
+        let mut f = c.finding;
+        f.message.push_str(&held.join("; "));
+        f.message.push_str(&format!(" ({what})"));
+        f.related.push(Related {
+            location: Location::file(found.path, found.pin.span),
+            message: format!("{} {}", c.package, found.pin.written),
+        });
+        out.push(f);
+    }
+    (out, notes)
+}

@@ -17,7 +17,7 @@ pub mod req;
 
 use findings::Span;
 
-pub use facts::apply;
+pub use facts::{Clause, Conditional, apply, apply_conditional};
 use req::Req;
 
 /// Package ecosystems, each with its own files and name rules.
