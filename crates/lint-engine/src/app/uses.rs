@@ -672,42 +672,56 @@ fn yaml_walk(
 
 /// Length of the common directory prefix of two paths, in components.
 fn shared_dirs(a: &str, b: &str) -> usize {
-    let da: Vec<&str> = a.split('/').collect();
-    let db: Vec<&str> = b.split('/').collect();
-    let (da, db) = (&da[..da.len().saturating_sub(1)], &db[..db.len().saturating_sub(1)]);
-    da.iter().zip(db).take_while(|(x, y)| x == y).count()
+    // Called for every (use, definition) pair of a variable: no allocation.
+    let (Some((da, _)), Some((db, _))) = (a.rsplit_once('/'), b.rsplit_once('/')) else { return 0 };
+    da.split('/').zip(db.split('/')).take_while(|(x, y)| x == y).count()
 }
 
 /// The host a use points at, with the env value that gave it (if any). A variable with
 /// different values among its nearest definitions is ambiguous: `None`.
-fn resolve<'e>(u: &Use, env: &'e [EnvValue]) -> Option<(String, Option<&'e EnvValue>)> {
+fn resolve<'e>(u: &Use, env: &EnvIndex<'e>) -> Option<(String, Option<&'e EnvValue>)> {
     let name = match &u.target {
         Target::Host(h) => return Some((h.clone(), None)),
         Target::Env(name) => name,
     };
     // Names to look for: the variable, and the keys it is taken from.
-    let mut names = vec![name.clone()];
-    for e in env {
-        if let EnvVal::Key(k) = &e.value
-            && names.contains(&e.name)
-            && !names.contains(k)
-        {
-            names.push(k.clone());
+    let mut names: Vec<&str> = vec![name.as_str()];
+    let mut i = 0;
+    while let Some(n) = names.get(i).copied() {
+        for e in env.get(n).into_iter().flatten() {
+            if let EnvVal::Key(k) = &e.value
+                && !names.contains(&k.as_str())
+            {
+                names.push(k.as_str());
+            }
         }
+        i += 1;
     }
-    let hosts: Vec<(&String, &EnvValue)> = env
+    let hosts: Vec<(&String, &EnvValue)> = names
         .iter()
-        .filter(|e| names.contains(&e.name))
+        .flat_map(|n| env.get(n).into_iter().flatten())
         .filter_map(|e| match &e.value {
-            EnvVal::Host(h) => Some((h, e)),
+            EnvVal::Host(h) => Some((h, *e)),
             EnvVal::Key(_) => None,
         })
         .collect();
-    let best = hosts.iter().map(|(_, e)| shared_dirs(&u.path, &e.path)).max()?;
-    let nearest: Vec<&(&String, &EnvValue)> =
-        hosts.iter().filter(|(_, e)| shared_dirs(&u.path, &e.path) == best).collect();
-    let first = nearest.first()?;
-    nearest.iter().all(|(h, _)| h == &first.0).then(|| (first.0.clone(), Some(first.1)))
+    let near: Vec<(usize, &String, &EnvValue)> =
+        hosts.into_iter().map(|(h, e)| (shared_dirs(&u.path, &e.path), h, e)).collect();
+    let best = near.iter().map(|(d, ..)| *d).max()?;
+    let mut nearest = near.iter().filter(|(d, ..)| *d == best);
+    let (_, host, from) = nearest.next()?;
+    nearest.all(|(_, h, _)| h == host).then(|| ((*host).clone(), Some(*from)))
+}
+
+/// Env values by variable name, built once per run.
+type EnvIndex<'e> = HashMap<&'e str, Vec<&'e EnvValue>>;
+
+fn env_index(env: &[EnvValue]) -> EnvIndex<'_> {
+    let mut index: EnvIndex<'_> = HashMap::new();
+    for e in env {
+        index.entry(e.name.as_str()).or_default().push(e);
+    }
+    index
 }
 
 /// Suffixes charts and operators add to a release or resource name for their Services.
@@ -819,8 +833,9 @@ impl Link {
 pub fn link(instances: &[Instance], uses: &[Use], env: &[EnvValue]) -> BTreeMap<usize, Vec<Link>> {
     let mut out: BTreeMap<usize, Vec<Link>> = BTreeMap::new();
     let mut memo: HashMap<String, Vec<usize>> = HashMap::new();
+    let env = env_index(env);
     for u in uses {
-        let Some((host, from)) = resolve(u, env) else { continue };
+        let Some((host, from)) = resolve(u, &env) else { continue };
         let hits = memo.entry(host.clone()).or_insert_with(|| instances_for(&host, instances));
         let via = from.map(|e| format!("`{}` from `{}:{}`", e.name, e.path, e.line));
         for i in hits.iter() {
