@@ -1010,9 +1010,10 @@ mod tests {
             path: path.into(),
             line: 1,
         };
-        assert!(resolve(&u, &[env("a-redis", "deploy/a.yaml"), env("b-redis", "deploy/b.yaml")]).is_none());
+        let values = [env("a-redis", "deploy/a.yaml"), env("b-redis", "deploy/b.yaml")];
+        assert!(resolve(&u, &env_index(&values)).is_none());
         let values = [env("a-redis", "app/.env"), env("b-redis", "deploy/b.yaml")];
-        let near = resolve(&u, &values);
+        let near = resolve(&u, &env_index(&values));
         assert_eq!(near.map(|(h, _)| h).as_deref(), Some("a-redis"));
     }
 
