@@ -5,10 +5,8 @@
 mod cases;
 
 use std::path::Path;
-use std::sync::Arc;
 
 use lint_engine::app::properties;
-use lint_engine::{Input, config::Config};
 use proptest::prelude::*;
 
 fn root() -> std::path::PathBuf {
@@ -21,12 +19,9 @@ fn fixtures_give_exactly_the_expected_findings() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// `(rule, message)` of linting `files` (path, text) together.
 fn lint(files: &[(&str, &str)]) -> Vec<(String, String)> {
-    let inputs: Vec<Input> = files
-        .iter()
-        .map(|(p, t)| Input { path: p.to_string(), text: Arc::from(*t), explicit: false })
-        .collect();
-    lint_engine::lint(&inputs, &Config::default()).findings.into_iter().map(|f| (f.rule, f.message)).collect()
+    cases::lint_texts(files)
 }
 
 #[test]

@@ -94,3 +94,13 @@ pub fn run_all(root: &Path, min_cases: usize) -> Vec<String> {
     }
     failures
 }
+
+/// `(rule, message)` of linting `files` (path, text) together, with the default config.
+#[allow(dead_code)] // not every test binary that includes this module calls it
+pub fn lint_texts(files: &[(&str, &str)]) -> Vec<(String, String)> {
+    let inputs: Vec<Input> = files
+        .iter()
+        .map(|(p, t)| Input { path: p.to_string(), text: Arc::from(*t), explicit: false })
+        .collect();
+    lint_engine::lint(&inputs, &Config::default()).findings.into_iter().map(|f| (f.rule, f.message)).collect()
+}
