@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
-# bench/ping-noise.sh: is the worst PING during a default-rate cleanup the cleanup's doing, or
-# the machine's? Alternates RUNS times: SECS seconds of PING with no other client, then SECS
-# seconds of `cleanup --delete --apply` at the default rate, on the same server and data, and
-# prints the worst and p99 PING of each run, the server's longest command (LATENCY LATEST) and
-# the CPU steal time of the machine during it. Appends an entry to bench/RESULTS.md.
-# Environment: RUNS (3), SECS (30).
+# bench/ping-noise.sh: is the worst PING during a run the tool's doing, or the machine's?
+# Alternates RUNS times: SECS seconds of PING with no other client, SECS seconds with a busy
+# loop on one core (what a client at full speed costs the PING probe in CPU, without touching
+# Redis), and SECS seconds of the tool, on the same server and data; prints the worst and p99
+# PING of each run, the server's longest command (LATENCY LATEST) and the machine's CPU steal
+# time during it. Appends an entry to bench/RESULTS.md.
+# Environment: RUNS (3), SECS (30), MODE (cleanup: `cleanup --delete --apply` at the default
+# rate; keys: `keys` at default settings, repeated until SECS is up).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 WORK="$ROOT/bench/work/ping-noise"
 RUNS="${RUNS:-3}"
 SECS="${SECS:-30}"
+MODE="${MODE:-cleanup}"
 mkdir -p "$WORK"
 rm -f "$WORK"/*
 cargo build --release -q -p redis-audit --manifest-path "$ROOT/Cargo.toml"
@@ -45,8 +48,12 @@ run() {  # run NAME CMD...
 }
 for i in $(seq 1 "$RUNS"); do
   run "idle $i" sleep "$SECS"
+  run "busy loop $i" sh -c 'while :; do :; done'
   rm -f "$WORK/j.json"
-  run "cleanup $i" "$TOOL" cleanup --redis-url "redis://127.0.0.1:$PORT" --pattern 'del:*' --delete --apply --no-backup --journal "$WORK/j.json"
+  case "$MODE" in
+    keys) run "keys $i" sh -c "while :; do '$TOOL' keys --redis-url redis://127.0.0.1:$PORT --db 0 -o json > /dev/null; done" ;;
+    *) run "cleanup $i" "$TOOL" cleanup --redis-url "redis://127.0.0.1:$PORT" --pattern 'del:*' --delete --apply --no-backup --journal "$WORK/j.json" ;;
+  esac
 done
 TABLE="$(printf '| run (%s s) | PING worst ms | PING p99 ms | server longest command ms | CPU steal (jiffies) |\n|---|---:|---:|---:|---:|\n%s' "$SECS" "$ROWS")"
 echo "$TABLE"
@@ -54,8 +61,8 @@ echo "$TABLE"
   echo
   echo "## $(date -u '+%Y-%m-%d %H:%M') UTC: ping-noise"
   echo
-  echo "- command: \`bash bench/ping-noise.sh\` (RUNS=$RUNS, SECS=$SECS); redis-audit at $(git -C "$ROOT" rev-parse --short HEAD); $(redis-server --version | cut -d' ' -f1-3); nproc $(nproc)"
-  echo "- idle: the PING probe alone against the server; cleanup: \`cleanup --pattern 'del:*' --delete --apply --no-backup\` at the default rate and batch, cut after $SECS s"
+  echo "- command: \`MODE=$MODE bash bench/ping-noise.sh\` (RUNS=$RUNS, SECS=$SECS); redis-audit at $(git -C "$ROOT" rev-parse --short HEAD); $(redis-server --version | cut -d' ' -f1-3); nproc $(nproc)"
+  echo "- idle: the PING probe alone against the server; busy loop: a shell loop spinning on one core, no Redis client; cleanup: \`cleanup --pattern 'del:*' --delete --apply --no-backup\` at the default rate and batch; keys: \`keys -o json\` at default settings, repeated; each cut after $SECS s"
   echo
   echo "$TABLE"
 } >> "$ROOT/bench/RESULTS.md"
