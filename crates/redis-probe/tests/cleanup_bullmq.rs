@@ -11,7 +11,7 @@
 
 use std::{
     collections::{BTreeMap, BTreeSet},
-    io::{BufRead, BufReader, Write},
+    io::{BufRead, BufReader},
     path::PathBuf,
     process::{Child, ChildStdout, Command, Stdio},
     time::{Duration, SystemTime, UNIX_EPOCH},
@@ -29,10 +29,7 @@ use serde_json::Value;
 use testkit::RedisServer;
 
 fn node_modules() -> PathBuf {
-    std::env::var_os("WORKLOADS_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/workloads"))
-        .join("node/node_modules")
+    testkit::workloads_dir().join("node/node_modules")
 }
 
 /// Whether to skip, saying why on stderr.
@@ -42,11 +39,9 @@ fn skip(test: &str) -> bool {
     if node && dir.join("bullmq").is_dir() {
         return false;
     }
-    // Straight to stderr: the test harness captures eprintln! of passing tests.
-    let _ = writeln!(
-        std::io::stderr(),
-        "SKIPPED {test}: no `node`, or no bullmq in {}; run the workloads' setup.sh",
-        dir.display()
+    testkit::skip_notice(
+        test,
+        &format!("no `node`, or no bullmq in {}; run the workloads' setup.sh", dir.display()),
     );
     true
 }

@@ -10,7 +10,6 @@
 
 use std::{
     collections::BTreeMap,
-    io::Write,
     path::{Path, PathBuf},
     process::Command,
     time::Duration,
@@ -24,20 +23,7 @@ use serde_json::Value;
 use testkit::RedisServer;
 
 fn python() -> Option<PathBuf> {
-    let dir = std::env::var_os("WORKLOADS_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/workloads"));
-    let py = dir.join(".venv/bin/python");
-    if py.is_file() {
-        return Some(py);
-    }
-    // Straight to stderr: the test harness captures eprintln! of passing tests.
-    let _ = writeln!(
-        std::io::stderr(),
-        "SKIPPED cleanup_celery: {} has no .venv; run its setup.sh",
-        dir.display()
-    );
-    None
+    testkit::python("cleanup_celery")
 }
 
 /// Runs `tests/pyjobs/celery_results.py args…` against the server on `port`.

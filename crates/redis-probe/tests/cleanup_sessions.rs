@@ -11,7 +11,6 @@
 
 use std::{
     collections::BTreeMap,
-    io::Write,
     path::{Path, PathBuf},
     process::Command,
     time::Duration,
@@ -33,19 +32,12 @@ struct Frameworks {
 }
 
 fn frameworks(test: &str) -> Option<Frameworks> {
-    let dir = std::env::var_os("WORKLOADS_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/workloads"));
+    let dir = testkit::workloads_dir();
     let f = Frameworks { python: dir.join(".venv/bin/python"), node_path: dir.join("node/node_modules") };
     if f.python.is_file() && f.node_path.join("connect-redis").is_dir() {
         return Some(f);
     }
-    // Straight to stderr: the test harness captures eprintln! of passing tests.
-    let _ = writeln!(
-        std::io::stderr(),
-        "SKIPPED {test}: {} has no .venv / node_modules; run its setup.sh",
-        dir.display()
-    );
+    testkit::skip_notice(test, &format!("{} has no .venv / node_modules; run its setup.sh", dir.display()));
     None
 }
 

@@ -11,7 +11,6 @@
 
 use std::{
     collections::BTreeSet,
-    io::Write,
     path::PathBuf,
     process::{Command, Stdio},
     time::{SystemTime, UNIX_EPOCH},
@@ -38,11 +37,7 @@ fn has_sidekiq() -> bool {
         .status()
         .is_ok_and(|s| s.success());
     if !ok {
-        // Straight to stderr: the test harness captures eprintln! of passing tests.
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED cleanup_sidekiq: ruby cannot load sidekiq (apt install ruby-sidekiq)"
-        );
+        testkit::skip_notice("cleanup_sidekiq", "ruby cannot load sidekiq (apt install ruby-sidekiq)");
     }
     ok
 }
@@ -433,14 +428,11 @@ async fn large_sets_in_pages_at_the_given_rate() {
 /// Data from a real Sidekiq server run (`shared/workloads`, step `sidekiq`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn workload_dead_and_retry_sets_written_by_a_sidekiq_server() {
-    let dir = std::env::var_os("WORKLOADS_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/workloads"));
+    let dir = testkit::workloads_dir();
     if !dir.join(".venv").is_dir() || !dir.join("node/node_modules").is_dir() || !has_sidekiq() {
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED cleanup_sidekiq workload: {} has no .venv / node_modules; run its setup.sh",
-            dir.display()
+        testkit::skip_notice(
+            "cleanup_sidekiq workload",
+            &format!("{} has no .venv / node_modules; run its setup.sh", dir.display()),
         );
         return;
     }

@@ -10,8 +10,6 @@
 
 use std::{
     collections::BTreeMap,
-    io::Write,
-    path::PathBuf,
     process::{Command, Stdio},
 };
 
@@ -21,12 +19,6 @@ use redis_probe::{
 };
 use serde_json::Value;
 use testkit::RedisServer;
-
-fn workloads() -> PathBuf {
-    std::env::var_os("WORKLOADS_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/workloads"))
-}
 
 /// Keys of a truth row: count, and how many may differ between the scan and the truth
 /// because they expire within a minute.
@@ -39,13 +31,11 @@ fn volatile(row: &Value) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scan_matches_the_ground_truth_of_real_framework_data() {
-    let dir = workloads();
+    let dir = testkit::workloads_dir();
     if !dir.join(".venv").is_dir() || !dir.join("node/node_modules").is_dir() {
-        // Straight to stderr: the test harness captures eprintln! of passing tests.
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED keys_workloads: {} has no .venv / node_modules; run its setup.sh",
-            dir.display()
+        testkit::skip_notice(
+            "keys_workloads",
+            &format!("{} has no .venv / node_modules; run its setup.sh", dir.display()),
         );
         return;
     }

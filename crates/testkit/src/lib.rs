@@ -15,7 +15,9 @@ pub mod kube;
 mod redis_server;
 mod relay;
 mod tcp;
+mod workloads;
 
 pub use kube::{KubeApiServer, KubeServerError, LoggedRequest};
 pub use redis_server::{RedisServer, ServerError};
 pub use relay::{LatencyRelay, Upstream, parse_delay};
+pub use workloads::{python, skip_notice, workloads_dir};
