@@ -57,6 +57,33 @@ struct Report<'a> {
     notes: &'a [String],
 }
 
+impl<'a> Report<'a> {
+    /// A report with nothing planned or done yet.
+    fn new(
+        target: &'a str,
+        db: u32,
+        preset: Option<String>,
+        dry_run: bool,
+        rate: Option<u64>,
+        notes: &'a [String],
+    ) -> Report<'a> {
+        Report {
+            target,
+            db,
+            preset,
+            dry_run,
+            rate,
+            plan: None,
+            trim_plan: None,
+            backup: None,
+            journal: None,
+            outcome: None,
+            trim_outcome: None,
+            notes,
+        }
+    }
+}
+
 pub fn run(args: &CleanupArgs) -> anyhow::Result<ExitCode> {
     let timeouts =
         Timeouts { connect: Duration::from_secs(args.connect_timeout.max(1)), ..Timeouts::default() };
@@ -256,18 +283,10 @@ async fn clean(args: &CleanupArgs, timeouts: Timeouts, stop: &AtomicBool) -> any
                 }
             };
             let report = Report {
-                target: &c.target,
-                db,
-                preset: preset_name,
-                dry_run: false,
-                rate: journal.pace.rate,
-                plan: None,
-                trim_plan: None,
                 backup: backup_done,
                 journal: journal_path.clone(),
                 outcome: Some(&outcome),
-                trim_outcome: None,
-                notes: &notes,
+                ..Report::new(&c.target, db, preset_name, false, journal.pace.rate, &notes)
             };
             print(args.output, &report)?;
             if outcome.interrupted {
@@ -289,18 +308,11 @@ async fn clean(args: &CleanupArgs, timeouts: Timeouts, stop: &AtomicBool) -> any
                     journal.state = State::Done;
                     journal.save()?;
                     let report = Report {
-                        target: &c.target,
-                        db,
-                        preset: preset_name,
-                        dry_run: false,
-                        rate: journal.pace.rate,
-                        plan: None,
                         trim_plan: Some(&plan),
                         backup: backup_done,
                         journal: journal_path,
-                        outcome: None,
                         trim_outcome: Some(&outcome),
-                        notes: &notes,
+                        ..Report::new(&c.target, db, preset_name, false, journal.pace.rate, &notes)
                     };
                     print(args.output, &report)?;
                     Ok(ExitCode::SUCCESS)
@@ -344,20 +356,7 @@ async fn dry_run(
     db: u32,
     notes: &mut Vec<String>,
 ) -> anyhow::Result<ExitCode> {
-    let mut report = Report {
-        target: &c.target,
-        db,
-        preset: args.preset.map(preset_name),
-        dry_run: true,
-        rate: pace.rate,
-        plan: None,
-        trim_plan: None,
-        backup: None,
-        journal: None,
-        outcome: None,
-        trim_outcome: None,
-        notes: &[],
-    };
+    let mut report = Report::new(&c.target, db, args.preset.map(preset_name), true, pace.rate, &[]);
     let plan_holder;
     let trim_holder;
     match asked {
