@@ -2,7 +2,28 @@
 
 #![allow(clippy::unwrap_used)]
 
+use std::path::Path;
+
 use lint_engine::{config::Config, walk};
+
+fn write(root: &Path, rel: &str, text: &str) {
+    let p = root.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(&p, text).unwrap();
+}
+
+/// The files a walk of `root` reads, relative to it, sorted.
+fn walked(root: &Path) -> Vec<String> {
+    let (inputs, _) = walk::collect(&[root.to_path_buf()], &Config::default());
+    let mut read: Vec<String> = inputs
+        .iter()
+        .map(|i| {
+            i.path.strip_prefix(&walk::display(root)).unwrap_or(&i.path).trim_start_matches('/').to_string()
+        })
+        .collect();
+    read.sort();
+    read
+}
 
 #[test]
 fn dependency_directories_are_not_walked_but_named_files_are_read() {
@@ -17,18 +38,9 @@ fn dependency_directories_are_not_walked_but_named_files_are_read() {
         "app/settings.py",
         "app/server.js",
     ] {
-        let p = root.join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(&p, "x: 1\n").unwrap();
+        write(root, rel, "x: 1\n");
     }
-    let (inputs, _) = walk::collect(&[root.to_path_buf()], &Config::default());
-    let mut read: Vec<String> = inputs
-        .iter()
-        .map(|i| {
-            i.path.strip_prefix(&walk::display(root)).unwrap_or(&i.path).trim_start_matches('/').to_string()
-        })
-        .collect();
-    read.sort();
+    let read = walked(root);
     assert_eq!(read, ["app/server.js", "app/settings.py", "deploy/redis.yaml"]);
     // Named explicitly, a file in one is read.
     let named = root.join("node_modules/some-chart/values.yaml");
@@ -50,20 +62,11 @@ fn hidden_entries_are_skipped_except_env_files() {
         "shop/src/main/resources/application.properties",
         "shop/gradle.properties",
     ] {
-        let p = root.join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(&p, "CACHE_STORE=redis\n").unwrap();
+        write(root, rel, "CACHE_STORE=redis\n");
     }
     // A gitignored `.env` stays unread, like any ignored file.
     std::fs::write(root.join("shop/.gitignore"), ".env.example\n").unwrap();
-    let (inputs, _) = walk::collect(&[root.to_path_buf()], &Config::default());
-    let mut read: Vec<String> = inputs
-        .iter()
-        .map(|i| {
-            i.path.strip_prefix(&walk::display(root)).unwrap_or(&i.path).trim_start_matches('/').to_string()
-        })
-        .collect();
-    read.sort();
+    let read = walked(root);
     assert_eq!(
         read,
         ["shop/.env", "shop/config/cache.php", "shop/src/main/resources/application.properties"]
