@@ -29,17 +29,6 @@ fn json(o: &Output) -> serde_json::Value {
     serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}\n{}", stdout(o), stderr(o)))
 }
 
-/// `n` keys `prefix:<i>`, with a TTL when `ttl` > 0.
-fn fill(s: &RedisServer, prefix: &str, n: u32, ttl: u32) {
-    let script = "for i=1,tonumber(ARGV[2]) do \
-                  if tonumber(ARGV[3]) > 0 then redis.call('SET', ARGV[1]..i, 'v'..i, 'EX', ARGV[3]) \
-                  else redis.call('SET', ARGV[1]..i, 'v'..i) end end return 1";
-    assert_eq!(
-        s.cli(&["EVAL", script, "0", &format!("{prefix}:"), &n.to_string(), &ttl.to_string()]).trim(),
-        "1"
-    );
-}
-
 fn dbsize(s: &RedisServer) -> u64 {
     s.cli(&["DBSIZE"]).trim().parse().unwrap()
 }
@@ -47,8 +36,8 @@ fn dbsize(s: &RedisServer) -> u64 {
 #[test]
 fn the_dry_run_prints_the_plan_and_changes_nothing() {
     let s = RedisServer::start(&[]).unwrap();
-    fill(&s, "cache", 2_000, 0);
-    fill(&s, "sess", 100, 600);
+    s.fill(0, "cache", 2_000, 0);
+    s.fill(0, "sess", 100, 600);
     let dir = tempfile::tempdir().unwrap();
     let o = cleanup(dir.path(), &s.url(), &["--pattern", "cache:*", "--delete"]);
     let out = stdout(&o);
@@ -71,7 +60,7 @@ fn the_dry_run_prints_the_plan_and_changes_nothing() {
 #[test]
 fn refusals_come_before_any_change() {
     let s = RedisServer::start(&["--maxmemory-policy", "allkeys-lfu"]).unwrap();
-    fill(&s, "k", 100, 0);
+    s.fill(0, "k", 100, 0);
     let dir = tempfile::tempdir().unwrap();
     let cases: [(&[&str], &str); 6] = [
         (&["--pattern", "*", "--delete"], "add --all"),
@@ -104,8 +93,8 @@ fn refusals_come_before_any_change() {
 #[test]
 fn apply_with_a_streamed_backup_deletes_and_reports() {
     let s = RedisServer::start(&[]).unwrap();
-    fill(&s, "gone", 5_000, 0);
-    fill(&s, "keep", 500, 0);
+    s.fill(0, "gone", 5_000, 0);
+    s.fill(0, "keep", 500, 0);
     let dir = tempfile::tempdir().unwrap();
     let rdb = dir.path().join("before.rdb");
     let journal = dir.path().join("j.json");
@@ -148,7 +137,7 @@ fn apply_with_a_streamed_backup_deletes_and_reports() {
 fn bad_journals_are_named_and_change_nothing() {
     let s = RedisServer::start(&[]).unwrap();
     let other = RedisServer::start(&[]).unwrap();
-    fill(&s, "k", 50, 0);
+    s.fill(0, "k", 50, 0);
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.json");
     std::fs::write(&bad, "{\"truncated\": ").unwrap();
@@ -184,8 +173,8 @@ fn bad_journals_are_named_and_change_nothing() {
 #[test]
 fn ctrl_c_finishes_the_batch_writes_the_journal_and_resume_completes() {
     let s = RedisServer::start(&[]).unwrap();
-    fill(&s, "gone", 20_000, 0);
-    fill(&s, "keep", 1_000, 0);
+    s.fill(0, "gone", 20_000, 0);
+    s.fill(0, "keep", 1_000, 0);
     let dir = tempfile::tempdir().unwrap();
     let journal = dir.path().join("j.json");
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_kubectl-redis_audit"))

@@ -23,16 +23,6 @@ async fn probe(url: &str) -> Probe {
     Probe::connect(&Target::parse(url).unwrap(), Timeouts::default()).await.unwrap()
 }
 
-/// `n` string keys `prefix:<i>`, with a TTL when `ttl_secs` > 0.
-fn fill(server: &RedisServer, prefix: &str, n: u32, ttl_secs: u32) {
-    let script = "for i=1,tonumber(ARGV[2]) do \
-                  if tonumber(ARGV[3]) > 0 then redis.call('SET', ARGV[1]..i, 'v'..i, 'EX', ARGV[3]) \
-                  else redis.call('SET', ARGV[1]..i, 'v'..i) end end return 1";
-    let out =
-        server.cli(&["EVAL", script, "0", &format!("{prefix}:"), &n.to_string(), &ttl_secs.to_string()]);
-    assert_eq!(out.trim(), "1", "{out}");
-}
-
 fn count(server: &RedisServer, pattern: &str) -> usize {
     let script = "local c, n = '0', 0 repeat local r = redis.call('SCAN', c, 'MATCH', ARGV[1], 'COUNT', 1000) \
                   c = r[1] n = n + #r[2] until c == '0' return n";
@@ -53,8 +43,8 @@ async fn dry_run(p: &mut Probe, sel: &Selection, action: &Action) -> cleanup::Pl
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dry_run_changes_nothing_and_predicts_the_delete() {
     let server = RedisServer::start(&[]).unwrap();
-    fill(&server, "cache", 3_000, 0);
-    fill(&server, "keep", 1_000, 0);
+    server.fill(0, "cache", 3_000, 0);
+    server.fill(0, "keep", 1_000, 0);
     let mut p = probe(&server.url()).await;
     let sel = by_pattern(&["cache:*"]);
     let plan = dry_run(&mut p, &sel, &Action::Delete).await;
@@ -82,9 +72,9 @@ async fn the_dry_run_changes_nothing_and_predicts_the_delete() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn several_patterns_share_one_pass_and_a_miss_is_not_an_error() {
     let server = RedisServer::start(&[]).unwrap();
-    fill(&server, "a", 700, 0);
-    fill(&server, "b", 300, 0);
-    fill(&server, "c", 200, 0);
+    server.fill(0, "a", 700, 0);
+    server.fill(0, "b", 300, 0);
+    server.fill(0, "c", 200, 0);
     let mut p = probe(&server.url()).await;
     let sel = by_pattern(&["a:*", "b:1*"]);
     let plan = dry_run(&mut p, &sel, &Action::Delete).await;
@@ -101,8 +91,8 @@ async fn several_patterns_share_one_pass_and_a_miss_is_not_an_error() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn expire_gives_a_ttl_only_where_none_exists() {
     let server = RedisServer::start(&[]).unwrap();
-    fill(&server, "s", 500, 0);
-    fill(&server, "s:ttl", 200, 100);
+    server.fill(0, "s", 500, 0);
+    server.fill(0, "s:ttl", 200, 100);
     let mut p = probe(&server.url()).await;
     let action = Action::Expire { secs: 3_600, mode: ExpireMode::OnlyWithoutTtl };
     let sel = by_pattern(&["s:*"]);
@@ -124,9 +114,9 @@ async fn expire_gives_a_ttl_only_where_none_exists() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cap_lowers_long_ttls_and_sets_missing_ones() {
     let server = RedisServer::start(&[]).unwrap();
-    fill(&server, "sess:none", 100, 0);
-    fill(&server, "sess:long", 100, 86_400);
-    fill(&server, "sess:short", 100, 60);
+    server.fill(0, "sess:none", 100, 0);
+    server.fill(0, "sess:long", 100, 86_400);
+    server.fill(0, "sess:short", 100, 60);
     let mut p = probe(&server.url()).await;
     let action = Action::Expire { secs: 3_600, mode: ExpireMode::Cap };
     let sel = by_pattern(&["sess:*"]);
@@ -144,8 +134,8 @@ async fn cap_lowers_long_ttls_and_sets_missing_ones() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn filters_are_rechecked_at_write_time() {
     let server = RedisServer::start(&[]).unwrap();
-    fill(&server, "k", 400, 0);
-    fill(&server, "k:ttl", 100, 1_000);
+    server.fill(0, "k", 400, 0);
+    server.fill(0, "k:ttl", 100, 1_000);
     for i in 0..50 {
         server.cli(&["HSET", &format!("k:hash:{i}"), "f", "v"]);
     }
@@ -175,11 +165,11 @@ async fn filters_are_rechecked_at_write_time() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idle_time_selects_old_keys_and_is_refused_under_lfu() {
     let server = RedisServer::start(&[]).unwrap();
-    fill(&server, "old", 50, 0);
+    server.fill(0, "old", 50, 0);
     server.cli(&["DEBUG", "SLEEP", "0"]);
     let mut p = probe(&server.url()).await;
     tokio::time::sleep(Duration::from_millis(2_100)).await;
-    fill(&server, "new", 50, 0);
+    server.fill(0, "new", 50, 0);
     let sel = Selection { idle_over_secs: Some(2), ..by_pattern(&["*"]) };
     let plan = dry_run(&mut p, &sel, &Action::Delete).await;
     assert_eq!(plan.keys_to_change, 50);
@@ -198,7 +188,7 @@ async fn idle_time_selects_old_keys_and_is_refused_under_lfu() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_replica_is_refused_and_named_with_its_master() {
     let (master, port) = RedisServer::start_tcp(&[]).unwrap();
-    fill(&master, "k", 10, 0);
+    master.fill(0, "k", 10, 0);
     let replica = RedisServer::start(&["--replicaof", "127.0.0.1", &port.to_string()]).unwrap();
     let mut p = probe(&replica.url()).await;
     let err = cleanup::execute(&mut p, &by_pattern(&["k:*"]), &Action::Delete, &FAST).await.unwrap_err();
@@ -226,8 +216,8 @@ async fn journaled(p: &mut Probe, journal: &mut Journal, stop_after: Option<u64>
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ctrl_c_writes_the_journal_and_resume_finishes_the_work_once() {
     let server = RedisServer::start(&[]).unwrap();
-    fill(&server, "gone", 20_000, 0);
-    fill(&server, "keep", 5_000, 0);
+    server.fill(0, "gone", 20_000, 0);
+    server.fill(0, "keep", 5_000, 0);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("cleanup.journal");
     let mut p = probe(&server.url()).await;
@@ -255,8 +245,8 @@ async fn ctrl_c_writes_the_journal_and_resume_finishes_the_work_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dropped_connection_mid_batch_resumes_without_skipping() {
     let server = RedisServer::start(&[]).unwrap();
-    fill(&server, "gone", 60_000, 0);
-    fill(&server, "keep", 2_000, 0);
+    server.fill(0, "gone", 60_000, 0);
+    server.fill(0, "keep", 2_000, 0);
     let relay = std::sync::Arc::new(
         testkit::LatencyRelay::start(
             testkit::Upstream::Unix(server.socket().to_path_buf()),
@@ -299,8 +289,8 @@ async fn a_dropped_connection_mid_batch_resumes_without_skipping() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn big_batches_go_in_commands_of_a_thousand_keys() {
     let server = RedisServer::start(&[]).unwrap();
-    fill(&server, "a", 12_000, 0);
-    fill(&server, "b", 12_000, 0);
+    server.fill(0, "a", 12_000, 0);
+    server.fill(0, "b", 12_000, 0);
     let mut p = probe(&server.url()).await;
     let big = Pace { rate: None, batch: 5_000 };
     let out = cleanup::execute(&mut p, &by_pattern(&["a:*"]), &Action::Delete, &big).await.unwrap();

@@ -15,24 +15,6 @@ async fn probe(server: &RedisServer) -> Probe {
     Probe::connect(&Target::parse(&server.url()).unwrap(), Timeouts::default()).await.unwrap()
 }
 
-/// Creates `n` string keys `prefix:<i>` in one server-side loop (fast, any Redis version).
-fn fill(server: &RedisServer, db: u32, prefix: &str, n: u32, ttl_secs: u32) {
-    let script = "for i=1,tonumber(ARGV[2]) do \
-                  if tonumber(ARGV[3]) > 0 then redis.call('SET', ARGV[1]..i, 'v'..i, 'EX', ARGV[3]) \
-                  else redis.call('SET', ARGV[1]..i, 'v'..i) end end return 1";
-    let out = server.cli(&[
-        "-n",
-        &db.to_string(),
-        "EVAL",
-        script,
-        "0",
-        &format!("{prefix}:"),
-        &n.to_string(),
-        &ttl_secs.to_string(),
-    ]);
-    assert_eq!(out.trim(), "1", "{out}");
-}
-
 async fn run(p: &mut Probe, opts: &ScanOptions) -> KeysReport {
     keys::scan(p, opts, &mut |_| {}).await.unwrap()
 }
@@ -47,9 +29,9 @@ fn prefix<'a>(r: &'a KeysReport, db: u32, pattern: &str) -> &'a keys::PrefixStat
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ten_thousand_keys_in_two_dbs_are_counted_exactly() {
     let server = RedisServer::start(&[]).unwrap();
-    fill(&server, 0, "user", 7000, 0);
-    fill(&server, 0, "cache", 3000, 3600);
-    fill(&server, 3, "other", 500, 0);
+    server.fill(0, "user", 7000, 0);
+    server.fill(0, "cache", 3000, 3600);
+    server.fill(3, "other", 500, 0);
     let target = Target::parse(&format!("{}?db=3", server.url())).unwrap();
     let mut p = Probe::connect(&target, Timeouts::default()).await.unwrap();
     let mut calls = 0;
@@ -116,7 +98,7 @@ async fn a_million_element_hash_is_sized_without_blocking_redis() {
         "user:index:email_to_id",
     ]);
     assert_eq!(out.trim(), "1");
-    fill(&server, 0, "small", 100, 0);
+    server.fill(0, "small", 100, 0);
     server.cli(&["SLOWLOG", "RESET"]);
     let mut p = probe(&server).await;
     let r = run(&mut p, &ScanOptions::default()).await;
@@ -135,8 +117,8 @@ async fn a_million_element_hash_is_sized_without_blocking_redis() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sample_stops_early_and_extrapolates() {
     let server = RedisServer::start(&[]).unwrap();
-    fill(&server, 0, "a", 10000, 0);
-    fill(&server, 0, "b", 10000, 3600);
+    server.fill(0, "a", 10000, 0);
+    server.fill(0, "b", 10000, 3600);
     let mut p = probe(&server).await;
     let r = run(&mut p, &ScanOptions { sample: Some(5000), count: 500, ..ScanOptions::default() }).await;
     assert_eq!(r.totals.keys, 5000);
@@ -157,7 +139,7 @@ async fn a_sample_stops_early_and_extrapolates() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_rate_limit_holds() {
     let server = RedisServer::start(&[]).unwrap();
-    fill(&server, 0, "k", 6000, 0);
+    server.fill(0, "k", 6000, 0);
     let mut p = probe(&server).await;
     let t = Instant::now();
     let r = run(&mut p, &ScanOptions { rate: Some(10_000), ..ScanOptions::default() }).await;
@@ -169,8 +151,8 @@ async fn the_rate_limit_holds() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn match_pattern_and_idle_times() {
     let server = RedisServer::start(&[]).unwrap();
-    fill(&server, 0, "x", 300, 0);
-    fill(&server, 0, "y", 300, 0);
+    server.fill(0, "x", 300, 0);
+    server.fill(0, "y", 300, 0);
     let mut p = probe(&server).await;
     let r =
         run(&mut p, &ScanOptions { pattern: Some("x:*".into()), idle: true, ..ScanOptions::default() }).await;
@@ -187,9 +169,9 @@ async fn match_pattern_and_idle_times() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keys_deleted_or_changing_type_during_the_scan() {
     let server = RedisServer::start(&[]).unwrap();
-    fill(&server, 0, "keep", 5000, 0);
-    fill(&server, 0, "gone", 30000, 0);
-    fill(&server, 0, "flip", 2000, 0);
+    server.fill(0, "keep", 5000, 0);
+    server.fill(0, "gone", 30000, 0);
+    server.fill(0, "flip", 2000, 0);
     let mut p = probe(&server).await;
     let mut churn = probe(&server).await;
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -228,7 +210,7 @@ async fn keys_deleted_or_changing_type_during_the_scan() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_killed_mid_scan_gives_a_partial_report() {
     let server = RedisServer::start(&[]).unwrap();
-    fill(&server, 0, "k", 100_000, 0);
+    server.fill(0, "k", 100_000, 0);
     let mut p = probe(&server).await;
     let pid = server.pid();
     let killer = std::thread::spawn(move || {
@@ -267,7 +249,7 @@ async fn cluster_mode_scans_this_node_and_says_so() {
         assert!(Instant::now() < deadline, "cluster never became ok");
         std::thread::sleep(Duration::from_millis(50));
     }
-    fill(&server, 0, "{tag}k", 100, 0);
+    server.fill(0, "{tag}k", 100, 0);
     let mut p = probe(&server).await;
     let r = run(&mut p, &ScanOptions { dbs: Some(vec![0, 1]), ..ScanOptions::default() }).await;
     assert_eq!(r.totals.keys, 100);
@@ -279,8 +261,8 @@ async fn cluster_mode_scans_this_node_and_says_so() {
 /// `cut_after`, `cuts` times; reconnecting through the relay again when asked.
 async fn scan_with_cuts(cuts: usize) -> KeysReport {
     let server = RedisServer::start(&[]).unwrap();
-    fill(&server, 0, "k", 60_000, 0);
-    fill(&server, 3, "other", 5_000, 0);
+    server.fill(0, "k", 60_000, 0);
+    server.fill(3, "other", 5_000, 0);
     // 10 ms per round trip: 65 batches take about 0.7 s.
     let relay = std::sync::Arc::new(
         testkit::LatencyRelay::start(

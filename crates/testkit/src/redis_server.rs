@@ -152,6 +152,18 @@ impl RedisServer {
         }
     }
 
+    /// Creates `n` string keys `prefix:<i>` in db `db` in one server-side loop (fast, any Redis
+    /// version), each with a TTL of `ttl_secs` when it is over 0.
+    pub fn fill(&self, db: u32, prefix: &str, n: u32, ttl_secs: u32) {
+        let script = "for i=1,tonumber(ARGV[2]) do \
+                      if tonumber(ARGV[3]) > 0 then redis.call('SET', ARGV[1]..i, 'v'..i, 'EX', ARGV[3]) \
+                      else redis.call('SET', ARGV[1]..i, 'v'..i) end end return 1";
+        let (db, key_prefix, n, ttl) =
+            (db.to_string(), format!("{prefix}:"), n.to_string(), ttl_secs.to_string());
+        let out = self.cli(&["-n", &db, "EVAL", script, "0", &key_prefix, &n, &ttl]);
+        assert_eq!(out.trim(), "1", "fill {prefix}: {out}");
+    }
+
     /// Process id, e.g. to restart or kill it in a test.
     pub fn pid(&self) -> u32 {
         self.child.id()
