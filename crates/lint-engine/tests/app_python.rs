@@ -82,8 +82,8 @@ fn messages_say_what_happens_the_version_and_the_fix() {
 
     let m = messages("q.enqueue(f, result_ttl=-1)\n");
     assert_eq!(m.len(), 1, "{m:?}");
-    assert!(m[0].1.starts_with("result_ttl=-1:") && m[0].1.contains("RQ (1.0 .. 3.0)"), "{m:?}");
-    assert!(m[0].1.contains("forever") && m[0].1.contains("positive"), "{m:?}");
+    assert!(m[0].1.starts_with("result_ttl=-1:") && m[0].1.contains("RQ 1.0 .. 3.0"), "{m:?}");
+    assert!(m[0].1.contains("never expire") && m[0].1.contains("positive"), "{m:?}");
 
     let m = messages(
         "CACHES = {'default': {'BACKEND': 'django.core.cache.backends.redis.RedisCache', 'OPTIONS': {'CULL_FREQUENCY': 2}}}\n",

@@ -463,12 +463,6 @@ fn parse_number(text: &str) -> Option<f64> {
     }
 }
 
-/// A human duration for messages: days when at least one day.
-fn days(seconds: f64) -> String {
-    let d = seconds / 86_400.0;
-    if d >= 1.0 { format!("{} days", d.round()) } else { format!("{} s", seconds.round()) }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -479,6 +473,5 @@ mod tests {
         assert_eq!(parse_number("0x10"), Some(16.0));
         assert_eq!(parse_number("1e3"), Some(1000.0));
         assert_eq!(parse_number("abc"), None);
-        assert_eq!(days(86_400.0 * 365.0), "365 days");
     }
 }

@@ -18,6 +18,7 @@ pub mod node;
 mod php;
 pub mod properties;
 mod python;
+pub mod retention;
 mod ruby;
 pub mod spring;
 pub mod uses;

@@ -214,18 +214,6 @@ fn arith(op: &str, l: Value, r: Value) -> Option<Value> {
     Some(Value::Float(v))
 }
 
-/// Seconds as a short human duration: "51.7 days", "3.2 years".
-fn human_secs(secs: f64) -> String {
-    let days = secs / 86_400.0;
-    if days >= 730.0 {
-        format!("{:.1} years", days / 365.25)
-    } else if days >= 2.0 {
-        format!("{days:.1} days")
-    } else {
-        format!("{:.1} hours", secs / 3_600.0)
-    }
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -263,11 +251,5 @@ mod tests {
         assert_eq!(eval_text("Integer(ENV['X'])"), None);
         assert_eq!(eval_text("10 ** 100"), None);
         assert_eq!(eval_text("1 / 0"), None);
-    }
-
-    #[test]
-    fn human_durations() {
-        assert_eq!(human_secs(1_763_395.0), "20.4 days");
-        assert_eq!(human_secs(3.0 * 365.25 * 86_400.0), "3.0 years");
     }
 }

@@ -19,6 +19,7 @@
 use findings::{Finding, Location, Severity, Span};
 
 use super::properties;
+use super::retention::{self, Value};
 use crate::YamlSource;
 use crate::yaml::{Doc, NodeId, NodeKind};
 
@@ -180,32 +181,26 @@ pub fn check(units: &[Unit], out: &mut Vec<Finding>) {
         }
         let any_ttl = group.iter().any(|u| u.ttl.is_some());
         for u in &group {
-            match (&u.ttl, &u.cache_type) {
+            let (written, value, span) = match (&u.ttl, &u.cache_type) {
                 // A document that picks another cache type is not about Redis.
-                (Some(_), Some(_)) if !is_redis(u) => {}
-                (Some((value, span)), _) => out.push(Finding::new(
-                    RULE,
-                    severity,
-                    format!(
-                        "spring.cache.redis.time-to-live is {value}: Spring Data Redis writes cache \
-                         entries with a TTL only when it is positive, so with {value} they are stored \
-                         with plain SET and never expire; set a positive duration (e.g. 10m)"
-                    ),
-                    Location::file(&u.path, *span),
-                    value,
-                )),
-                (None, Some((value, span))) if !any_ttl && is_redis(u) => out.push(Finding::new(
-                    RULE,
-                    severity,
+                (Some(_), Some(_)) if !is_redis(u) => continue,
+                // Zero or negative (a positive one was handled above).
+                (Some((value, span)), _) => {
+                    (format!("spring.cache.redis.time-to-live is {value}"), Value::Number(0.0), span)
+                }
+                (None, Some((_, span))) if !any_ttl && is_redis(u) => (
                     "spring.cache.type is redis but spring.cache.redis.time-to-live is not set in any \
-                     application*/bootstrap* config of this directory: Spring Boot's Redis cache \
-                     entries never expire by default (Boot 2.x to 4.x); set \
-                     spring.cache.redis.time-to-live (e.g. 10m)"
+                     application*/bootstrap* config of this directory"
                         .to_string(),
-                    Location::file(&u.path, *span),
-                    value,
-                )),
-                _ => {}
+                    Value::Absent,
+                    span,
+                ),
+                _ => continue,
+            };
+            let row = &retention::SPRING_CACHE_TIME_TO_LIVE;
+            if let Some(message) = row.judge(&written, value) {
+                let identity = u.ttl.as_ref().or(u.cache_type.as_ref()).map_or("", |(v, _)| v.as_str());
+                out.push(Finding::new(row.rule, severity, message, Location::file(&u.path, *span), identity));
             }
         }
     }

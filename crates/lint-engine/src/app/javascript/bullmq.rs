@@ -20,10 +20,14 @@ use tree_sitter::Node;
 use crate::app::versions::{Clause, Conditional, Ecosystem, req::Version};
 
 use super::{File, LibVal, Obj, Prop, args, has_spread, str_lit, strip};
+use crate::app::retention::{self, Retention, Value};
 
 pub const JOB_REMOVAL_UNSET: &str = "bullmq-job-removal-unset";
 
-const OPTIONS: [(&str, &str); 2] = [("removeOnComplete", "completed"), ("removeOnFail", "failed")];
+const OPTIONS: [(&str, &str, &Retention); 2] = [
+    ("removeOnComplete", "completed", &retention::BULLMQ_REMOVE_ON_COMPLETE),
+    ("removeOnFail", "failed", &retention::BULLMQ_REMOVE_ON_FAIL),
+];
 
 /// Which library a queue comes from: the `add()` and constructor signatures differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,12 +75,12 @@ pub fn check(file: &File<'_, '_>, out: &mut Vec<Finding>, conditional: &mut Vec<
             Some(r) => adds.iter().copied().filter(|&c| add_receiver(file, c).as_ref() == Some(r)).collect(),
             None => Vec::new(),
         };
-        let mut kinds = Vec::new();
-        let mut unset = Vec::new();
-        let mut falses = Vec::new();
+        // The options that keep jobs forever: judged by their retention rows.
+        let mut problems: Vec<String> = Vec::new();
         let mut clauses = Vec::new();
         let mut at = queue;
-        for (option, kind) in OPTIONS {
+        let mut at_false = false;
+        for (option, kind, row) in OPTIONS {
             let default = keep(file, defaults, option);
             let mut effective = Vec::new();
             for &call in &queue_adds {
@@ -91,11 +95,11 @@ pub fn check(file: &File<'_, '_>, out: &mut Vec<Finding>, conditional: &mut Vec<
             if let Some(node) =
                 effective.iter().find_map(|k| if let Keep::False(n) = k { Some(*n) } else { None })
             {
-                if falses.is_empty() {
+                if !at_false {
                     at = node;
+                    at_false = true;
                 }
-                falses.push(format!("`{option}: false`"));
-                kinds.push(kind);
+                problems.extend(row.judge(&format!("`{option}: false`"), Value::Bool(false)));
             } else if effective.iter().any(|k| matches!(k, Keep::Missing)) {
                 if worker_bounds {
                     clauses.push(Clause {
@@ -106,8 +110,10 @@ pub fn check(file: &File<'_, '_>, out: &mut Vec<Finding>, conditional: &mut Vec<
                         ),
                     });
                 } else {
-                    unset.push(format!("`{option}`"));
-                    kinds.push(kind);
+                    let written = format!(
+                        "`{option}` is set neither in defaultJobOptions, add() options nor a Worker in this file"
+                    );
+                    problems.extend(row.judge(&written, Value::Absent));
                 }
             } else if lib == Lib::BullMq && effective.iter().any(|k| matches!(k, Keep::Object)) {
                 clauses.push(Clause {
@@ -120,7 +126,7 @@ pub fn check(file: &File<'_, '_>, out: &mut Vec<Finding>, conditional: &mut Vec<
             }
         }
         let label = name.map_or_else(|| "this queue".to_string(), |n| format!("queue \"{n}\""));
-        if kinds.is_empty() {
+        if problems.is_empty() {
             if !clauses.is_empty() {
                 conditional.push(Conditional {
                     finding: file.src.finding(
@@ -135,40 +141,19 @@ pub fn check(file: &File<'_, '_>, out: &mut Vec<Finding>, conditional: &mut Vec<
             }
             continue;
         }
-        let mut reasons = Vec::new();
-        if !falses.is_empty() {
-            reasons.push(falses.join(" and "));
-        }
-        if !unset.is_empty() {
-            let verb = if unset.len() == 1 { "is" } else { "are" };
-            reasons.push(format!(
-                "{} {verb} set neither in defaultJobOptions, add() options nor a Worker in this file",
-                unset.join(" and ")
-            ));
-        }
-        out.push(file.src.finding(
-            JOB_REMOVAL_UNSET,
-            at,
-            format!(
-                "{label} keeps every {} job in Redis forever: {}",
-                kinds.join(" and "),
-                reasons.join("; ")
-            ),
-        ));
+        out.push(file.src.finding(JOB_REMOVAL_UNSET, at, format!("{label}: {}", problems.join("; "))));
     }
     // Queues constructed elsewhere: only an explicit `false` is certain.
     for &call in &adds {
         if add_receiver(file, call).is_some_and(|r| bound_receivers.contains(&r)) {
             continue;
         }
-        for (option, kind) in OPTIONS {
+        for (option, _, row) in OPTIONS {
             for job in job_keeps(file, Lib::BullMq, call, option) {
-                if let Keep::False(node) = job {
-                    out.push(file.src.finding(
-                        JOB_REMOVAL_UNSET,
-                        node,
-                        format!("`{option}: false` keeps every {kind} job of this queue in Redis forever"),
-                    ));
+                if let Keep::False(node) = job
+                    && let Some(message) = row.judge(&format!("`{option}: false`"), Value::Bool(false))
+                {
+                    out.push(file.src.finding(JOB_REMOVAL_UNSET, node, message));
                 }
             }
         }

@@ -16,16 +16,8 @@
 use findings::Finding;
 use tree_sitter::Node;
 
-use super::{File, LibVal, Obj, Prop, args, days, strip};
-
-pub const TTL_DISABLED: &str = "connect-redis-ttl-disabled";
-pub const TTL_LONG: &str = "connect-redis-ttl-long";
-
-/// Sessions living longer than this (90 days) are reported. Persistent "remember me" logins
-/// are commonly 14 to 30 days, and 90 days is about the longest that session guidance
-/// (OWASP Session Management) and common frameworks use; beyond it the store holds every
-/// visitor of the last quarter, bots included.
-const LONG_TTL_SECONDS: f64 = 90.0 * 86_400.0;
+use super::{File, LibVal, Obj, Prop, args, strip};
+use crate::app::retention::{self, Value};
 
 pub fn check(file: &File<'_, '_>, out: &mut Vec<Finding>) {
     let stores = file.constructions(false, is_store_class);
@@ -33,25 +25,19 @@ pub fn check(file: &File<'_, '_>, out: &mut Vec<Finding>) {
     for &store in &stores {
         let Obj::Object(opts) = file.object(args(store).first().copied()) else { continue };
         if let Prop::Found { value, at } = file.prop(opts, "disableTTL")
-            && file.boolean(value, 0) == Some(true)
+            && let Some(disabled) = file.boolean(value, 0)
         {
-            out.push(file.src.finding(
-                TTL_DISABLED,
-                at,
-                "`disableTTL: true`: connect-redis writes sessions with a plain SET and never expires them; \
-                 every session, bots included, stays in Redis forever"
-                    .to_string(),
-            ));
-            continue;
+            let row = &retention::CONNECT_REDIS_DISABLE_TTL;
+            if let Some(message) = row.judge(&format!("`disableTTL: {disabled}`"), Value::Bool(disabled)) {
+                out.push(file.src.finding(row.rule, at, message));
+                continue;
+            }
         }
         let ttl = file.prop(opts, "ttl");
         let session = sessions.iter().find(|(_, s)| uses_store(file, *s, store)).map(|(cfg, _)| *cfg);
         match ttl {
             Prop::Found { value, at } => {
                 let Some(seconds) = file.number(value, 0) else { continue };
-                if seconds <= LONG_TTL_SECONDS {
-                    continue;
-                }
                 // The cookie's expiry wins over `ttl`: only report when the cookie has none.
                 let Some(cfg) = session else { continue };
                 let cookie = file.sub_object(Obj::Object(cfg), "cookie");
@@ -63,15 +49,11 @@ pub fn check(file: &File<'_, '_>, out: &mut Vec<Finding>) {
                     }
                     Obj::Unknown => false,
                 };
-                if no_expiry {
-                    out.push(file.src.finding(
-                        TTL_LONG,
-                        at,
-                        format!(
-                            "connect-redis `ttl` of {}: every session stays in Redis that long after its last use",
-                            days(seconds)
-                        ),
-                    ));
+                let row = &retention::CONNECT_REDIS_TTL;
+                if no_expiry
+                    && let Some(message) = row.judge(&format!("`ttl: {seconds}`"), Value::Number(seconds))
+                {
+                    out.push(file.src.finding(row.rule, at, message));
                 }
             }
             Prop::Absent => {
@@ -79,16 +61,9 @@ pub fn check(file: &File<'_, '_>, out: &mut Vec<Finding>) {
                 let Obj::Object(cookie) = file.sub_object(Obj::Object(cfg), "cookie") else { continue };
                 let Prop::Found { value, at } = file.prop(cookie, "maxAge") else { continue };
                 let Some(ms) = file.number(value, 0) else { continue };
-                if ms / 1000.0 > LONG_TTL_SECONDS {
-                    out.push(file.src.finding(
-                        TTL_LONG,
-                        at,
-                        format!(
-                            "cookie `maxAge` of {}: connect-redis sets each session's TTL from the cookie expiry, \
-                             so every session stays in Redis that long",
-                            days(ms / 1000.0)
-                        ),
-                    ));
+                let row = &retention::EXPRESS_SESSION_COOKIE_MAX_AGE;
+                if let Some(message) = row.judge(&format!("cookie `maxAge: {ms}`"), Value::Number(ms)) {
+                    out.push(file.src.finding(row.rule, at, message));
                 }
             }
             Prop::Unknown => {}

@@ -21,8 +21,7 @@ use tree_sitter::Node;
 
 use super::{Constants, Lit, block_of, call_name, dict_pairs, keyword_args, literal, path_of, string_value};
 use crate::app::node::Source;
-
-const RULE: &str = "celery-result-expires-disabled";
+use crate::app::retention::{self, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Key {
@@ -133,26 +132,15 @@ pub(super) fn check<'t>(src: &Source<'_>, nodes: &[Node<'t>], consts: &Constants
         candidates.iter().any(|s| is_redis_backend(src, s.value, consts))
     };
     for s in live.iter().filter(|s| has_redis(&s.owner)) {
-        let disabled = match s.key {
-            Key::Backend => false,
-            Key::Expires => is_none_or_zero(src, s.value, consts),
-            Key::FailureExpires => is_zero(src, s.value, consts),
+        let row = match s.key {
+            Key::Backend => continue,
+            Key::Expires => &retention::CELERY_RESULT_EXPIRES,
+            Key::FailureExpires => &retention::CELERY_RESULT_FAILURE_EXPIRES,
         };
-        if !disabled {
-            continue;
+        let Some(value) = expires_value(src, s.value, consts) else { continue };
+        if let Some(message) = row.judge(&format!("{} = {}", s.name, src.text_of(s.value)), value) {
+            out.push(src.finding(row.rule, s.at, message));
         }
-        let what = if s.key == Key::FailureExpires { "failed task results" } else { "task results" };
-        out.push(src.finding(
-            RULE,
-            s.at,
-            format!(
-                "{} = {}: with the Redis result backend Celery (5.x, checked on 5.7) stores {what} \
-                 with plain SET instead of SETEX, so celery-task-meta-* keys never expire; set it \
-                 to a number of seconds (e.g. 3600) or remove it for the 1-day default",
-                s.name,
-                src.text_of(s.value),
-            ),
-        ));
     }
 }
 
@@ -199,8 +187,15 @@ fn is_redis_backend(src: &Source<'_>, value: Node<'_>, consts: &Constants) -> bo
     }
 }
 
-fn is_none_or_zero(src: &Source<'_>, value: Node<'_>, consts: &Constants) -> bool {
-    literal(src, value, Some(consts)) == Lit::None || is_zero(src, value, consts)
+/// An expiry as the table reads it: `None`, or seconds when it is a number or `timedelta(0)`.
+fn expires_value(src: &Source<'_>, value: Node<'_>, consts: &Constants) -> Option<Value> {
+    match literal(src, value, Some(consts)) {
+        Lit::None => Some(Value::Null),
+        // A string is not Celery's number: `"0"` is truthy and goes to SETEX.
+        Lit::Int(n) => Some(Value::Number(n as f64)),
+        Lit::Float(n) => Some(Value::Number(n)),
+        _ => is_zero(src, value, consts).then_some(Value::Number(0.0)),
+    }
 }
 
 /// `0`, `0.0` or `timedelta(0)` / `timedelta(seconds=0)` / `timedelta()`.

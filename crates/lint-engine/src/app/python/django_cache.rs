@@ -22,6 +22,7 @@ use tree_sitter::Node;
 
 use super::{Lit, block_of, call_name, dict_pairs, keyword_args, literal, path_of};
 use crate::app::node::Source;
+use crate::app::retention::{self, Retention, Value};
 
 const TIMEOUT_NONE: &str = "django-redis-cache-timeout-none";
 const MAX_ENTRIES: &str = "django-redis-cache-max-entries";
@@ -44,12 +45,11 @@ impl Backend {
         }
     }
 
-    fn describe(self) -> &'static str {
+    /// The retention row of the backend's TIMEOUT.
+    fn timeout(self) -> &'static Retention {
         match self {
-            Backend::BuiltIn => "Django's RedisCache writes every key with SET and no EX (Django 4.0 .. 5.2)",
-            Backend::DjangoRedis => {
-                "django-redis writes every key with SET and no PX (django-redis 4 .. 7.0)"
-            }
+            Backend::BuiltIn => &retention::DJANGO_BUILTIN_TIMEOUT,
+            Backend::DjangoRedis => &retention::DJANGO_REDIS_TIMEOUT,
         }
     }
 }
@@ -240,16 +240,9 @@ fn evaluate(src: &Source<'_>, entries: &HashMap<String, Entry<'_>>, path: &str, 
     let mut timeout_none = false;
     for s in live(&entry.settings, "TIMEOUT").filter(|s| literal(src, s.value, None) == Lit::None) {
         timeout_none = true;
-        out.push(src.finding(
-            TIMEOUT_NONE,
-            s.at,
-            format!(
-                "\"TIMEOUT\": None: {}, so these cache keys never expire and pile up until Redis \
-                 reaches maxmemory; set TIMEOUT to a number of seconds (or leave it out for the \
-                 300 s default)",
-                backend.describe()
-            ),
-        ));
+        if let Some(message) = backend.timeout().judge("\"TIMEOUT\": None", Value::Null) {
+            out.push(src.finding(TIMEOUT_NONE, s.at, message));
+        }
     }
     let Some(options) = entries.get(&format!("{path}[OPTIONS]")) else { return };
     for key in ["MAX_ENTRIES", "CULL_FREQUENCY"] {

@@ -18,9 +18,7 @@ use tree_sitter::Node;
 
 use super::{Constants, call_name, keyword_args, literal};
 use crate::app::node::Source;
-
-const RESULT_TTL: &str = "rq-result-ttl-negative";
-const FAILURE_TTL: &str = "rq-failure-ttl-negative";
+use crate::app::retention::{self, Value};
 
 /// RQ calls that take per-job TTLs.
 const JOB_CALLS: &[&str] = &["enqueue", "enqueue_call", "enqueue_at", "enqueue_in", "prepare_data", "job"];
@@ -34,29 +32,16 @@ pub(super) fn check(src: &Source<'_>, nodes: &[Node<'_>], consts: &Constants, ou
             continue;
         }
         for (kw, arg, value) in keyword_args(src, call) {
-            let rule = match arg.as_str() {
-                "result_ttl" if is_job_call => RESULT_TTL,
-                "failure_ttl" if is_job_call => FAILURE_TTL,
-                "default_result_ttl" if is_worker => RESULT_TTL,
+            let row = match arg.as_str() {
+                "result_ttl" if is_job_call => &retention::RQ_RESULT_TTL,
+                "failure_ttl" if is_job_call => &retention::RQ_FAILURE_TTL,
+                "default_result_ttl" if is_worker => &retention::RQ_RESULT_TTL,
                 _ => continue,
             };
-            let Some(ttl) = literal(src, value, Some(consts)).as_f64().filter(|t| *t < 0.0) else {
-                continue;
-            };
-            let message = if rule == RESULT_TTL {
-                format!(
-                    "{arg}={ttl}: a negative result TTL makes RQ (1.0 .. 3.0) persist the finished \
-                     job hash rq:job:<id> and its result forever instead of for the default 500 s; \
-                     use a positive number of seconds (or 0 to drop results nobody reads)"
-                )
-            } else {
-                format!(
-                    "failure_ttl={ttl}: a negative failure TTL makes RQ (1.0 .. 3.0) keep failed jobs \
-                     and their tracebacks in rq:failed:<queue> and rq:job:<id> forever instead of \
-                     for the default 1 year; use a positive number of seconds (e.g. 7 days)"
-                )
-            };
-            out.push(src.finding(rule, kw, message));
+            let Some(ttl) = literal(src, value, Some(consts)).as_f64() else { continue };
+            if let Some(message) = row.judge(&format!("{arg}={ttl}"), Value::Number(ttl)) {
+                out.push(src.finding(row.rule, kw, message));
+            }
         }
     }
 }

@@ -17,9 +17,7 @@ use tree_sitter::Node;
 
 use super::{Pair, Value, call_parts, eval, find_pair, key_name, pairs_of};
 use crate::app::node::Source;
-
-pub(super) const CACHE_STORE_WITHOUT_EXPIRY: &str = "rails-cache-store-without-expiry";
-pub(super) const SESSION_STORE_WITHOUT_EXPIRY: &str = "rails-session-store-without-expiry";
+use crate::app::retention::{self, Retention};
 
 /// Cache options that give every entry a TTL.
 const CACHE_EXPIRY_KEYS: &[&str] = &["expires_in", "expire_in", "expired_in"];
@@ -53,11 +51,13 @@ pub(super) fn check(src: &Source<'_>, nodes: &[Node<'_>], out: &mut Vec<Finding>
         let Some(options) = &cache.options else { continue };
         if !has_bound(src, options, CACHE_EXPIRY_KEYS) {
             unbounded_cache = true;
-            out.push(src.finding(
-                CACHE_STORE_WITHOUT_EXPIRY,
+            push_absent(
+                src,
+                &retention::RAILS_CACHE_EXPIRES_IN,
+                "`:redis_cache_store` without `expires_in`",
                 cache.name_node,
-                "`:redis_cache_store` without `expires_in` writes cache entries with no TTL; that is only safe on a dedicated cache Redis with an allkeys-* eviction policy".to_string(),
-            ));
+                out,
+            );
         }
     }
     for session in &sessions {
@@ -65,11 +65,14 @@ pub(super) fn check(src: &Source<'_>, nodes: &[Node<'_>], out: &mut Vec<Finding>
         if session.name == "cache_store" {
             // Only unbounded when this file's own cache store has no expiry either.
             if unbounded_cache && !has_bound(src, options, &["expire_after"]) {
-                out.push(src.finding(
-                    SESSION_STORE_WITHOUT_EXPIRY,
+                let row = &retention::RAILS_CACHE_SESSION_EXPIRE_AFTER;
+                push_absent(
+                    src,
+                    row,
+                    "`session_store :cache_store` without `expire_after`",
                     session.name_node,
-                    "`session_store :cache_store` without `expire_after` uses the cache's `expires_in`, which is unset here: sessions never expire in Redis".to_string(),
-                ));
+                    out,
+                );
             }
             continue;
         }
@@ -87,15 +90,17 @@ pub(super) fn check(src: &Source<'_>, nodes: &[Node<'_>], out: &mut Vec<Finding>
             _ => Vec::new(),
         };
         if !has_bound(src, options, keys) && !has_bound(src, &nested_pairs, keys) {
-            out.push(src.finding(
-                SESSION_STORE_WITHOUT_EXPIRY,
-                session.name_node,
-                format!(
-                    "`:{store}` ({gem}) without {} writes sessions with a plain SET: every session, bots included, stays in Redis forever",
-                    keys.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(" or ")
-                ),
-            ));
+            let keys = keys.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(" or ");
+            let written = format!("`:{store}` ({gem}) without {keys}");
+            push_absent(src, &retention::RAILS_REDIS_SESSION_EXPIRY, &written, session.name_node, out);
         }
+    }
+}
+
+/// A store whose expiry option is absent, judged by its retention row.
+fn push_absent(src: &Source<'_>, row: &Retention, written: &str, at: Node<'_>, out: &mut Vec<Finding>) {
+    if let Some(message) = row.judge(written, retention::Value::Absent) {
+        out.push(src.finding(row.rule, at, message));
     }
 }
 

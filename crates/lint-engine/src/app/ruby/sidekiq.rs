@@ -12,8 +12,9 @@
 use findings::Finding;
 use tree_sitter::Node;
 
-use super::{Pair, Value, call_parts, eval, human_secs, key_name, pairs_of};
+use super::{Pair, Value, call_parts, eval, key_name, pairs_of};
 use crate::app::node::Source;
+use crate::app::retention::{self, Retention};
 
 pub(super) const OPTION_UNKNOWN: &str = "sidekiq-option-unknown";
 pub(super) const OPTIONS_API_REMOVED: &str = "sidekiq-options-api-removed";
@@ -38,27 +39,12 @@ const MISSPELLED: &[(&str, &str)] = &[
     ("retry_max", "max_retries"),
 ];
 
-/// A dead-set limit: its key, Sidekiq's default, what "far above" means, and its unit.
-pub(super) struct DeadLimit {
-    key: &'static str,
-    default: i128,
-    threshold: f64,
-    is_secs: bool,
-}
-
-/// `lib/sidekiq/config.rb` `DEFAULTS` (7.0 .. 8.1.7) and `lib/sidekiq.rb` (3.4 .. 6.5).
-const DEAD_LIMITS: &[DeadLimit] = &[
-    DeadLimit { key: "dead_max_jobs", default: 10_000, threshold: 100_000.0, is_secs: false },
-    DeadLimit {
-        key: "dead_timeout_in_seconds",
-        default: 180 * 86_400,
-        threshold: 365.0 * 86_400.0,
-        is_secs: true,
-    },
+/// The dead-set limits by key (`lib/sidekiq/config.rb` `DEFAULTS` in 7.0 .. 8.1.7,
+/// `lib/sidekiq.rb` in 3.4 .. 6.5).
+const DEAD_LIMITS: &[(&str, &Retention)] = &[
+    ("dead_max_jobs", &retention::SIDEKIQ_DEAD_MAX_JOBS),
+    ("dead_timeout_in_seconds", &retention::SIDEKIQ_DEAD_TIMEOUT),
 ];
-
-/// `JobRetry::DEFAULT_MAX_RETRY_ATTEMPTS`.
-const DEFAULT_RETRIES: i128 = 25;
 
 pub(super) fn check(src: &Source<'_>, nodes: &[Node<'_>], out: &mut Vec<Finding>) {
     for &n in nodes {
@@ -150,8 +136,8 @@ fn check_setting(src: &Source<'_>, p: Pair<'_>, out: &mut Vec<Finding>) {
     let Some(name) = key_name(src, p.key) else { return };
     match setting(name) {
         Some(Setting::Misspelled(message)) => out.push(src.finding(OPTION_UNKNOWN, p.key, message)),
-        Some(Setting::DeadLimit(limit)) => {
-            if let Some(message) = eval(src, p.value).and_then(|v| dead_limit_message(limit, v)) {
+        Some(Setting::DeadLimit(key, row)) => {
+            if let Some(message) = eval(src, p.value).and_then(|v| dead_limit_message(key, row, v)) {
                 out.push(src.finding(DEAD_LIMIT_RAISED, p.value, message));
             }
         }
@@ -164,7 +150,8 @@ fn check_setting(src: &Source<'_>, p: Pair<'_>, out: &mut Vec<Finding>) {
 pub(super) enum Setting {
     /// A key no Sidekiq reads: the message naming the one meant.
     Misspelled(String),
-    DeadLimit(&'static DeadLimit),
+    /// A dead-set limit: its key and retention row.
+    DeadLimit(&'static str, &'static Retention),
     MaxRetries,
 }
 
@@ -173,36 +160,27 @@ pub(super) fn setting(name: &str) -> Option<Setting> {
         Some(Setting::Misspelled(format!(
             "Sidekiq has no option `{name}` and ignores it without a warning; the option is `{meant}`"
         )))
-    } else if let Some(limit) = DEAD_LIMITS.iter().find(|l| l.key == name) {
-        Some(Setting::DeadLimit(limit))
+    } else if let Some((key, row)) = DEAD_LIMITS.iter().find(|(key, _)| *key == name) {
+        Some(Setting::DeadLimit(key, row))
     } else {
         (name == "max_retries").then_some(Setting::MaxRetries)
     }
 }
 
 /// The message for a dead-set limit set to `value`, when it is raised, disabled or nil.
-pub(super) fn dead_limit_message(limit: &DeadLimit, value: Value) -> Option<String> {
-    let show = |v: f64| if limit.is_secs { human_secs(v) } else { format!("{v:.0} jobs") };
-    let default = show(limit.default as f64);
-    let message = match value {
-        Value::Nil => format!(
-            "`{}` = nil is not \"no limit\": Sidekiq computes with it each time a job dies and raises, so dead jobs are not recorded and death handlers do not run (default {default})",
-            limit.key
-        ),
-        v => match v.as_f64() {
-            Some(f) if f.is_infinite() && f > 0.0 => format!(
-                "`{}` = Float::INFINITY turns this dead-set limit off: dead jobs with their payloads and errors are kept until another limit prunes them (default {default})",
-                limit.key
-            ),
-            Some(f) if f > limit.threshold => format!(
-                "`{}` = {} keeps dead jobs with their payloads and errors far beyond Sidekiq's default of {default}",
-                limit.key,
-                show(f)
-            ),
-            _ => return None,
-        },
-    };
-    Some(message)
+pub(super) fn dead_limit_message(key: &str, row: &Retention, value: Value) -> Option<String> {
+    match value {
+        // Not unbounded but broken: a failure, not a retention setting.
+        Value::Nil => Some(format!(
+            "`{key}` = nil is not \"no limit\": Sidekiq computes with it each time a job dies and raises, so dead jobs are not recorded and death handlers do not run (default {})",
+            row.default
+        )),
+        v => {
+            let n = v.as_f64()?;
+            let written = if n.is_infinite() { "Float::INFINITY".to_string() } else { format!("{n:.0}") };
+            row.judge(&format!("`{key}` = {written}"), retention::Value::Number(n))
+        }
+    }
 }
 
 /// `retry: N` per job or `max_retries` globally: N retries wait sum(count**4 + 15) seconds
@@ -219,26 +197,7 @@ fn check_retry(src: &Source<'_>, value: Node<'_>, what: &str, out: &mut Vec<Find
 
 /// The message for `n` retries, when above the default.
 pub(super) fn retry_message(n: i128, what: &str) -> Option<String> {
-    if n <= DEFAULT_RETRIES {
-        return None;
-    }
-    let total = backoff_secs(n);
-    let span = if total > 1_000.0 * 365.25 * 86_400.0 {
-        "more than 1,000 years".to_string()
-    } else {
-        human_secs(total)
-    };
-    Some(format!(
-        "`{what}` = {n} retries a failing job for about {span} (the backoff sums to sum(count**4 + 15) seconds; the default 25 retries take about {}), keeping it in the `retry` set all that time",
-        human_secs(backoff_secs(DEFAULT_RETRIES))
-    ))
-}
-
-/// Sum over count = 0 .. n-1 of count**4 + 15, in seconds.
-fn backoff_secs(n: i128) -> f64 {
-    let m = (n - 1) as f64;
-    let fourth_powers = m * (m + 1.0) * (2.0 * m + 1.0) * (3.0 * m * m + 3.0 * m - 1.0) / 30.0;
-    fourth_powers + 15.0 * n as f64
+    retention::SIDEKIQ_RETRY.judge(&format!("`{what}` = {n}"), retention::Value::Number(n as f64))
 }
 
 /// The `Sidekiq` module itself.
@@ -300,17 +259,4 @@ fn first_block_param<'a>(src: &Source<'a>, params: Option<Node<'_>>) -> Option<&
     let mut cursor = params.walk();
     let first = params.named_children(&mut cursor).next()?;
     (first.kind() == "identifier").then(|| src.text_of(first))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn default_backoff_is_about_twenty_days() {
-        // 1_763_020 s of count**4 plus 25 * 15 s (job_retry.rb: "about 3 weeks").
-        assert_eq!(backoff_secs(25), 1_763_395.0);
-        assert_eq!(backoff_secs(1), 15.0);
-        assert_eq!(backoff_secs(30), 4_464_449.0);
-    }
 }

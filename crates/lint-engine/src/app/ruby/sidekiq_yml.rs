@@ -68,8 +68,8 @@ fn check_entry(y: &YamlSource, doc: &Doc, k: NodeId, v: NodeId, section: &str, o
         Some(Setting::Misspelled(message)) => {
             out.push(finding(y, OPTION_UNKNOWN, doc.span(k), message, &identity))
         }
-        Some(Setting::DeadLimit(limit)) => {
-            if let Some(message) = value(doc, v).and_then(|x| dead_limit_message(limit, x)) {
+        Some(Setting::DeadLimit(key, row)) => {
+            if let Some(message) = value(doc, v).and_then(|x| dead_limit_message(key, row, x)) {
                 out.push(finding(y, DEAD_LIMIT_RAISED, value_span(doc, k, v), message, &identity));
             }
         }
