@@ -15,6 +15,7 @@ pub mod redis_conf;
 pub mod rules;
 mod source;
 pub mod suppress;
+pub mod text;
 pub mod walk;
 pub mod yaml;
 

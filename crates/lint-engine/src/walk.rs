@@ -135,16 +135,18 @@ fn read_one(path: &Path, explicit: bool, inputs: &Mutex<Vec<Input>>, notes: &Mut
     }
 }
 
-/// UTF-8 text of a file, or a note saying why it is skipped.
+/// The text of a file ([`crate::text::decode`]), with a note when it was converted or
+/// repaired, or a note saying why it is skipped.
 pub fn decode(shown: &str, bytes: Vec<u8>, notes: &Mutex<Vec<String>>) -> Option<Arc<str>> {
-    if bytes.iter().take(8192).any(|b| *b == 0) {
-        push(notes, format!("{shown}: skipped, binary file"));
-        return None;
-    }
-    match String::from_utf8(bytes) {
-        Ok(s) => Some(Arc::from(s)),
-        Err(_) => {
-            push(notes, format!("{shown}: skipped, not UTF-8 text"));
+    match crate::text::decode(bytes) {
+        crate::text::Decoded::Text(text, note) => {
+            if let Some(note) = note {
+                push(notes, format!("{shown}: {note}"));
+            }
+            Some(Arc::from(text))
+        }
+        crate::text::Decoded::Skipped(why) => {
+            push(notes, format!("{shown}: skipped, {why}"));
             None
         }
     }

@@ -71,6 +71,16 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
 
     #[test]
+    fn arbitrary_bytes_decode_and_lint(bytes in proptest::collection::vec(any::<u8>(), 0..400), bom in 0usize..4) {
+        let prefix: &[u8] = [&b""[..], b"\xFF\xFE", b"\xFE\xFF", b"\xEF\xBB\xBF"][bom];
+        let all = [prefix, &bytes].concat();
+        if let lint_engine::text::Decoded::Text(text, _) = lint_engine::text::decode(all) {
+            lint_as("values.yaml", &text);
+            lint_as("settings.py", &text);
+        }
+    }
+
+    #[test]
     fn arbitrary_text_never_panics(text in any::<String>()) {
         let _ = lint_engine::yaml::parse(&text);
         let _ = redis_conf::parse(&text, &redis_conf::OffsetMap::identity());

@@ -72,3 +72,63 @@ fn hidden_entries_are_skipped_except_env_files() {
         ["shop/.env", "shop/config/cache.php", "shop/src/main/resources/application.properties"]
     );
 }
+
+#[test]
+fn files_in_legacy_or_mixed_encodings_are_linted_at_the_same_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let bytes: [(&str, Vec<u8>); 4] = [
+        // Latin-1 comment before the finding: one `?` per byte keeps the line and column.
+        (
+            "app/settings.py",
+            b"# r\xe9glages\nCACHES = {'default': {'BACKEND': 'django_redis.cache.RedisCache', 'TIMEOUT': None}}\n"
+                .to_vec(),
+        ),
+        ("redis/redis.conf", b"# \xe9t\xe9\nmaxmemory-policy allkeys-lur\n".to_vec()),
+        // A values file saved as UTF-16 by a Windows editor.
+        (
+            "chart/values.yaml",
+            [0xFF, 0xFE]
+                .into_iter()
+                .chain("# caf\u{e9}\nredis:\n  commonConfiguration: |-\n    maxmemory-policy allkeys-lur\n".encode_utf16().flat_map(u16::to_le_bytes))
+                .collect(),
+        ),
+        ("bin/values.yaml", b"\x7fELF\x02\x01\x01\x00\x00\x00".to_vec()),
+    ];
+    for (rel, b) in &bytes {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, b).unwrap();
+    }
+    let (inputs, notes) = walk::collect(&[root.to_path_buf()], &Config::default());
+    let note_for = |rel: &str| notes.iter().find(|n| n.contains(rel)).cloned().unwrap_or_default();
+    assert!(note_for("app/settings.py").contains("1 byte is not UTF-8"), "{notes:?}");
+    assert!(note_for("redis/redis.conf").contains("2 bytes are not UTF-8"), "{notes:?}");
+    assert!(note_for("chart/values.yaml").contains("UTF-16LE"), "{notes:?}");
+    assert!(note_for("bin/values.yaml").contains("skipped, binary"), "{notes:?}");
+    let outcome = lint_engine::lint(&inputs, &Config::default());
+    let mut got: Vec<(String, String, usize)> = outcome
+        .findings
+        .iter()
+        .filter(|f| matches!(f.rule.as_str(), "django-redis-cache-timeout-none" | "maxmemory-policy-invalid"))
+        .map(|f| {
+            let path = f.location.path().unwrap_or("").to_string();
+            let input = inputs.iter().find(|i| i.path == path).unwrap();
+            let start = match &f.location {
+                findings::Location::File { span, .. } => span.start,
+                _ => 0,
+            };
+            let line = input.text[..start].matches('\n').count() + 1;
+            (path.rsplit('/').take(2).collect::<Vec<_>>().join("<"), f.rule.clone(), line)
+        })
+        .collect();
+    got.sort();
+    let want = [
+        ("redis.conf<redis", "maxmemory-policy-invalid", 2),
+        ("settings.py<app", "django-redis-cache-timeout-none", 2),
+        ("values.yaml<chart", "maxmemory-policy-invalid", 4),
+    ];
+    let want: Vec<(String, String, usize)> =
+        want.iter().map(|(p, r, l)| (p.to_string(), r.to_string(), *l)).collect();
+    assert_eq!(got, want, "{:#?}", outcome.findings);
+}

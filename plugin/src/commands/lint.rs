@@ -34,7 +34,13 @@ pub fn run(args: &LintArgs, color: ColorWhen) -> anyhow::Result<ExitCode> {
         if p.as_os_str() == "-" {
             let mut bytes = Vec::new();
             std::io::stdin().lock().read_to_end(&mut bytes).context("reading standard input")?;
-            let text = String::from_utf8(bytes).context("standard input is not UTF-8")?;
+            let text = match lint_engine::text::decode(bytes) {
+                lint_engine::text::Decoded::Text(text, note) => {
+                    notes.extend(note.map(|n| format!("-: {n}")));
+                    text
+                }
+                lint_engine::text::Decoded::Skipped(why) => bail!("standard input: {why}"),
+            };
             inputs.push(Input { path: "-".into(), text: Arc::from(text), explicit: true });
         } else if !p.exists() {
             bail!("{}: no such file or directory", p.display());
