@@ -1,4 +1,5 @@
-//! Python rules: Django caches (`CACHES`), Celery result expiry and RQ job TTLs.
+//! Python rules: Django caches (`CACHES`) and cache sessions, Celery result expiry and RQ job
+//! TTLs.
 //!
 //! Each rule reads literal values only: a setting taken from an environment variable, a
 //! function call or another module cannot be known and is never reported. Settings are
@@ -7,6 +8,7 @@
 
 mod celery;
 mod django_cache;
+mod django_session;
 mod rq;
 
 use std::collections::{HashMap, HashSet};
@@ -30,6 +32,9 @@ pub fn check(src: &Source<'_>, root: Node<'_>, out: &mut Vec<Finding>) {
     // mentions `result_ttl` does not have every dict followed as a cache entry.
     if src.text.contains("RedisCache") {
         django_cache::check(src, &nodes, &mut found);
+        if src.text.contains("SESSION_COOKIE_AGE") {
+            django_session::check(src, root, &consts, &mut found);
+        }
     }
     if ["result_expires", "RESULT_EXPIRES", "failure_expires"].iter().any(|k| src.text.contains(k)) {
         celery::check(src, &nodes, &consts, &mut found);
@@ -55,7 +60,7 @@ enum Lit {
     Float(f64),
     Str(String),
     Bool(bool),
-    /// Anything else: a call, a variable, an f-string, arithmetic.
+    /// Anything else: a call, a variable, an f-string.
     Unknown,
 }
 
@@ -143,7 +148,56 @@ fn literal_at(src: &Source<'_>, n: Node<'_>, consts: Option<&Constants>, depth: 
             }
         }
         "identifier" => consts.and_then(|c| c.0.get(src.text_of(n))).cloned().unwrap_or(Lit::Unknown),
+        // `60 * 60 * 24 * 365`: settings often spell durations as arithmetic.
+        "binary_operator" => {
+            let op = n.child_by_field_name("operator").map(|o| src.text_of(o));
+            let left = n.child_by_field_name("left").map(literal);
+            let right = n.child_by_field_name("right").map(literal);
+            match (op, left, right) {
+                (Some(op), Some(a), Some(b)) => arithmetic(op, a, b),
+                _ => Lit::Unknown,
+            }
+        }
         _ => Lit::Unknown,
+    }
+}
+
+/// Python arithmetic on two number literals; overflow and division by zero are unknown.
+fn arithmetic(op: &str, a: Lit, b: Lit) -> Lit {
+    if let (Lit::Int(x), Lit::Int(y)) = (&a, &b) {
+        let (x, y) = (*x, *y);
+        let exact = match op {
+            "+" => x.checked_add(y),
+            "-" => x.checked_sub(y),
+            "*" => x.checked_mul(y),
+            "//" if y != 0 => Some(x.div_euclid(y)).filter(|_| y > 0),
+            "**" => u32::try_from(y).ok().and_then(|e| x.checked_pow(e)),
+            "/" => None,
+            _ => return Lit::Unknown,
+        };
+        if let Some(v) = exact {
+            return Lit::Int(v);
+        }
+        if op != "/" {
+            return Lit::Unknown;
+        }
+    }
+    let (Some(x), Some(y)) = (number(&a), number(&b)) else { return Lit::Unknown };
+    let v = match op {
+        "+" => x + y,
+        "-" => x - y,
+        "*" => x * y,
+        "/" if y != 0.0 => x / y,
+        _ => return Lit::Unknown,
+    };
+    if v.is_finite() { Lit::Float(v) } else { Lit::Unknown }
+}
+
+fn number(l: &Lit) -> Option<f64> {
+    match l {
+        Lit::Int(i) => Some(*i as f64),
+        Lit::Float(f) => Some(*f),
+        _ => None,
     }
 }
 

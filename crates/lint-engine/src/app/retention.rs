@@ -131,6 +131,7 @@ impl Retention {
 pub const TABLE: &[&Retention] = &[
     &DJANGO_REDIS_TIMEOUT,
     &DJANGO_BUILTIN_TIMEOUT,
+    &DJANGO_SESSION_COOKIE_AGE,
     &CELERY_RESULT_EXPIRES,
     &CELERY_RESULT_FAILURE_EXPIRES,
     &RQ_RESULT_TTL,
@@ -175,6 +176,21 @@ pub const DJANGO_BUILTIN_TIMEOUT: Retention = Retention {
     how: "Django's RedisCache writes every key with SET and no EX",
     source: "django/django django/core/cache/backends/redis.py `RedisCacheClient.set`, base.py `get_backend_timeout`",
     ..DJANGO_REDIS_TIMEOUT
+};
+
+/// Cache session engines pass `get_expiry_age()` (`SESSION_COOKIE_AGE`) as each session's timeout.
+pub const DJANGO_SESSION_COOKIE_AGE: Retention = Retention {
+    rule: "django-session-cookie-age-long",
+    library: "Django 1.5 .. 5.2",
+    setting: "SESSION_COOKIE_AGE (with SESSION_ENGINE cache or cached_db on a Redis cache)",
+    unit: Unit::Seconds,
+    forever: &[],
+    long_above: Some(LONG_SESSION_SECS),
+    how: "",
+    keeps: "sessions (the cache session engine sets each one's TTL to SESSION_COOKIE_AGE)",
+    default: "2 weeks",
+    fix: "a session needs to outlive its last use by days, not months: lower SESSION_COOKIE_AGE",
+    source: "django/django django/contrib/sessions/backends/cache.py `save` (`get_expiry_age()`), conf/global_settings.py @ 5.2.19",
 };
 
 pub const CELERY_RESULT_EXPIRES: Retention = Retention {
