@@ -350,6 +350,45 @@ fn without_a_version_the_message_says_which_reading_was_used() {
     assert!(m.contains("no connect-redis version found"), "{m}");
 }
 
+#[test]
+fn spring_boot_1_is_told_where_its_expiry_is_set() {
+    let input = |path: &str, text: &str| Input { path: path.into(), text: text.into(), explicit: false };
+    let pom = |boot: &str| {
+        format!(
+            "<project><parent><groupId>org.springframework.boot</groupId>\
+             <artifactId>spring-boot-starter-parent</artifactId><version>{boot}</version></parent></project>\n"
+        )
+    };
+    let props = "spring.cache.type=redis\n";
+    let outcome = lint_engine::lint(
+        &[
+            input("legacy/pom.xml", &pom("1.5.22.RELEASE")),
+            input("legacy/src/main/resources/application.properties", props),
+            input("modern/pom.xml", &pom("3.3.4")),
+            input("modern/src/main/resources/application.properties", props),
+            input("unknown/src/main/resources/application.properties", props),
+        ],
+        &Config::default(),
+    );
+    let msg = |dir: &str| {
+        let hits: Vec<&str> = outcome
+            .findings
+            .iter()
+            .filter(|f| f.rule == "spring-cache-redis-without-ttl")
+            .filter(|f| f.location.path().is_some_and(|p| p.starts_with(dir)))
+            .map(|f| f.message.as_str())
+            .collect();
+        assert_eq!(hits.len(), 1, "{dir}: {hits:?}");
+        hits[0].to_string()
+    };
+    let m = msg("legacy/");
+    assert!(m.contains("spring-boot 1.5.22.RELEASE") && m.contains("setDefaultExpiration"), "{m}");
+    let m = msg("modern/");
+    assert!(m.contains("reads spring.cache.redis.time-to-live"), "{m}");
+    let m = msg("unknown/");
+    assert!(m.contains("no spring-boot version found in a pom.xml or build.gradle"), "{m}");
+}
+
 const PIECES: &[&str] = &[
     "GEM\n",
     "  specs:\n",

@@ -105,6 +105,28 @@ const FACTS: &[Fact] = &[
         },
         unknown: "read as Celery 5.7 or later; earlier versions have no `result_failure_expires` and ignore it",
     },
+    // spring-projects/spring-boot: `spring.cache.redis.time-to-live` is in CacheProperties.java
+    // from v2.0.0.RELEASE; Boot 1.x configures the Redis cache through Spring Data Redis 1.x's
+    // RedisCacheManager, whose `defaultExpiration` is 0 (never) and is set only in code
+    // (`setDefaultExpiration`, spring-data-redis RedisCacheManager.java @ 1.8.23.RELEASE).
+    Fact {
+        rule: "spring-cache-redis-without-ttl",
+        applies: |_| true,
+        ecosystem: Ecosystem::Maven,
+        package: "spring-boot",
+        judge: |r| {
+            if r.is_below(&v(&[2])) {
+                Verdict::Confirm(
+                    "Spring Boot 1.x has no spring.cache.redis.time-to-live and ignores it; entries still never expire: set `RedisCacheManager.setDefaultExpiration(seconds)` in a CacheManager bean",
+                )
+            } else if r.is_at_least(&v(&[2])) {
+                Verdict::Confirm("this Spring Boot reads spring.cache.redis.time-to-live")
+            } else {
+                Verdict::Unsettled
+            }
+        },
+        unknown: "read as Spring Boot 2.0 or later, where spring.cache.redis.time-to-live exists; 1.x sets the expiry in code",
+    },
 ];
 
 /// Applies the version facts to `findings` (after every app rule ran, before configuration
