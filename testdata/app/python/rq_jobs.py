@@ -20,7 +20,11 @@ def report():
     pass
 
 
+q.enqueue(send_mail, 6, failure_ttl=60 * 60 * 24 * 365 * 3)  # expect: rq-failure-ttl-long
+
+
 # Bounded, zero, or unknowable TTLs.
+q.enqueue(send_mail, 7, failure_ttl=60 * 60 * 24 * 365)  # RQ's own default, exactly
 q.enqueue(send_mail, 2, result_ttl=500)
 q.enqueue(send_mail, 3, result_ttl=0, failure_ttl=86400)
 q.enqueue(send_mail, 4, result_ttl=int(os.environ.get("RESULT_TTL", "-1")))

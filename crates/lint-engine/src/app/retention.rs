@@ -136,6 +136,7 @@ pub const TABLE: &[&Retention] = &[
     &CELERY_RESULT_FAILURE_EXPIRES,
     &RQ_RESULT_TTL,
     &RQ_FAILURE_TTL,
+    &RQ_FAILURE_TTL_LONG,
     &CONNECT_REDIS_DISABLE_TTL,
     &CONNECT_REDIS_TTL,
     &EXPRESS_SESSION_COOKIE_MAX_AGE,
@@ -242,6 +243,17 @@ pub const RQ_FAILURE_TTL: Retention = Retention {
     fix: "use a positive number of seconds (e.g. 7 days)",
     source: "rq/rq rq/registry.py `FailedJobRegistry.add`, rq/defaults.py `DEFAULT_FAILURE_TTL`",
     ..RQ_RESULT_TTL
+};
+
+/// Failed jobs kept beyond RQ's own (already long) default of a year.
+pub const RQ_FAILURE_TTL_LONG: Retention = Retention {
+    rule: "rq-failure-ttl-long",
+    forever: &[],
+    long_above: Some(365.0 * 86_400.0),
+    how: "",
+    keeps: "failed jobs and their tracebacks (in rq:failed:<queue> and rq:job:<id>)",
+    fix: "keep failed jobs for as long as someone will look at them (e.g. 7 to 30 days)",
+    ..RQ_FAILURE_TTL
 };
 
 pub const CONNECT_REDIS_DISABLE_TTL: Retention = Retention {

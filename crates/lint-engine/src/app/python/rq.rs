@@ -1,4 +1,5 @@
-//! RQ jobs kept forever: a negative `result_ttl` / `default_result_ttl` or `failure_ttl`.
+//! RQ jobs kept forever: a negative `result_ttl` / `default_result_ttl` or `failure_ttl`; and
+//! a `failure_ttl` above RQ's own default of a year.
 //!
 //! Facts (RQ 3.0.0):
 //! - `DEFAULT_RESULT_TTL = 500`, `DEFAULT_FAILURE_TTL = 31536000` (`rq/defaults.py`).
@@ -39,7 +40,13 @@ pub(super) fn check(src: &Source<'_>, nodes: &[Node<'_>], consts: &Constants, ou
                 _ => continue,
             };
             let Some(ttl) = literal(src, value, Some(consts)).as_f64() else { continue };
-            if let Some(message) = row.judge(&format!("{arg}={ttl}"), Value::Number(ttl)) {
+            let written = format!("{arg}={ttl}");
+            let long =
+                (row.rule == retention::RQ_FAILURE_TTL.rule).then_some(&retention::RQ_FAILURE_TTL_LONG);
+            if let Some((row, message)) = std::iter::once(row)
+                .chain(long)
+                .find_map(|row| row.judge(&written, Value::Number(ttl)).map(|m| (row, m)))
+            {
                 out.push(src.finding(row.rule, kw, message));
             }
         }
