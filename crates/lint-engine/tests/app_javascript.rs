@@ -52,6 +52,11 @@ fn sessions_good() {
 }
 
 #[test]
+fn koa_sessions() {
+    check_fixture("koa_sessions.js");
+}
+
+#[test]
 fn queues_bad() {
     check_fixture("queues_bad.ts");
 }

@@ -1,4 +1,5 @@
-//! JavaScript and TypeScript rules: connect-redis session stores and BullMQ/Bull queues.
+//! JavaScript and TypeScript rules: connect-redis and koa-redis session stores and BullMQ/Bull
+//! queues.
 //!
 //! The three grammars (JavaScript, TypeScript, TSX) share the node kinds these rules read
 //! (calls, `new`, objects, properties, imports); TypeScript wrappers (`x as T`,
@@ -8,6 +9,7 @@
 
 mod bullmq;
 mod connect_redis;
+mod koa_redis;
 
 use std::collections::HashMap;
 
@@ -17,7 +19,7 @@ use tree_sitter::Node;
 use super::node::{Source, descendants};
 
 /// Words that make a file worth parsing: every rule needs an import of one of these modules.
-pub const KEYWORDS: &[&str] = &["connect-redis", "bullmq", "'bull'", "\"bull\""];
+pub const KEYWORDS: &[&str] = &["connect-redis", "koa-redis", "bullmq", "'bull'", "\"bull\""];
 
 /// How deep value resolution follows identifiers (guards against `const a = b, b = a`).
 const MAX_DEPTH: u8 = 8;
@@ -30,6 +32,7 @@ pub fn check(
 ) {
     let file = File::new(src, root);
     connect_redis::check(&file, out);
+    koa_redis::check(&file, out);
     bullmq::check(&file, out, conditional);
 }
 

@@ -140,6 +140,7 @@ pub const TABLE: &[&Retention] = &[
     &CONNECT_REDIS_DISABLE_TTL,
     &CONNECT_REDIS_TTL,
     &EXPRESS_SESSION_COOKIE_MAX_AGE,
+    &KOA_REDIS_SESSION_TTL,
     &BULLMQ_REMOVE_ON_COMPLETE,
     &BULLMQ_REMOVE_ON_FAIL,
     &SIDEKIQ_DEAD_MAX_JOBS,
@@ -291,6 +292,20 @@ pub const EXPRESS_SESSION_COOKIE_MAX_AGE: Retention = Retention {
     keeps: "sessions (connect-redis sets each session's TTL from the cookie expiry)",
     fix: "lower the cookie's `maxAge`; a session needs to outlive its last use by days, not months",
     ..CONNECT_REDIS_TTL
+};
+
+pub const KOA_REDIS_SESSION_TTL: Retention = Retention {
+    rule: "koa-redis-session-without-ttl",
+    library: "koa-generic-session 2.x with koa-redis 3.x .. 4.0",
+    setting: "session({ store: redisStore(), ttl, cookie: { maxAge } })",
+    unit: Unit::Millis,
+    forever: &[Forever::Null, Forever::Zero],
+    long_above: None,
+    how: "koa-generic-session passes no TTL and koa-redis then writes each session with a plain SET",
+    keeps: "all sessions, bots included,",
+    default: "the cookie's maxAge, one day",
+    fix: "set `ttl` (in ms) on the session middleware, or give the cookie a numeric `maxAge`",
+    source: "koajs/generic-session src/store.js `set` @ 2.3.1; koajs/koa-redis src/index.js `RedisStore.prototype.set` @ 4.0.1",
 };
 
 pub const BULLMQ_REMOVE_ON_COMPLETE: Retention = Retention {

@@ -21,7 +21,7 @@ use crate::app::retention::{self, Value};
 
 pub fn check(file: &File<'_, '_>, out: &mut Vec<Finding>) {
     let stores = file.constructions(false, is_store_class);
-    let sessions = session_configs(file);
+    let sessions = session_configs(file, "express-session");
     for &store in &stores {
         let Obj::Object(opts) = file.object(args(store).first().copied()) else { continue };
         if let Prop::Found { value, at } = file.prop(opts, "disableTTL")
@@ -76,15 +76,16 @@ fn is_store_class(v: LibVal<'_>) -> bool {
     matches!(v, LibVal::Module("connect-redis") | LibVal::Export("connect-redis", "RedisStore" | "default"))
 }
 
-/// The options objects of `session({...})` calls (express-session), each with its `store` value.
-fn session_configs<'t>(file: &File<'_, 't>) -> Vec<(Node<'t>, Node<'t>)> {
+/// The options objects of `session({...})` calls of session middleware `module` (the module or
+/// its default export), each with its `store` value.
+pub(super) fn session_configs<'t>(file: &File<'_, 't>, module: &str) -> Vec<(Node<'t>, Node<'t>)> {
     file.nodes
         .iter()
         .filter(|n| n.kind() == "call_expression")
         .filter_map(|&call| {
             let function = call.child_by_field_name("function")?;
             match file.lib_value(function, 0)? {
-                LibVal::Module("express-session") | LibVal::Export("express-session", "default") => {}
+                LibVal::Module(m) | LibVal::Export(m, "default") if m == module => {}
                 _ => return None,
             }
             let Obj::Object(cfg) = file.object(args(call).first().copied()) else { return None };
@@ -97,7 +98,7 @@ fn session_configs<'t>(file: &File<'_, 't>) -> Vec<(Node<'t>, Node<'t>)> {
 }
 
 /// Whether a session's `store:` value is this store construction (inline or through a `const`).
-fn uses_store(file: &File<'_, '_>, value: Node<'_>, store: Node<'_>) -> bool {
+pub(super) fn uses_store(file: &File<'_, '_>, value: Node<'_>, store: Node<'_>) -> bool {
     let mut v = strip(value);
     for _ in 0..super::MAX_DEPTH {
         if v.id() == store.id() {
