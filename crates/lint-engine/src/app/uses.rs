@@ -35,6 +35,7 @@ pub const KEYWORDS: &[&str] = &[
     "'bull'",
     "\"bull\"",
     "connect-redis",
+    "koa-redis",
     "redis_cache_store",
     "RedisCache",
 ];
@@ -167,6 +168,7 @@ struct Ctx<'a> {
     rq: bool,
     celery: bool,
     connect_redis: bool,
+    koa_redis: bool,
 }
 
 /// How many variables per round [`from_source`] follows to where they are used.
@@ -373,6 +375,13 @@ impl Ctx<'_> {
                         {
                             return Decision::Role("connect-redis sessions", Role::Sessions);
                         }
+                        // koa-redis is called as a factory under any name, most often `redisStore`.
+                        _ if self.koa_redis
+                            && name.eq_ignore_ascii_case("redisStore")
+                            && matches!(k.as_deref(), Some("url" | "host" | "client") | None) =>
+                        {
+                            return Decision::Role("koa-redis sessions", Role::Sessions);
+                        }
                         "createClient" | "Redis" | "IORedis" | "Cluster" => {}
                         _ => return Decision::Nothing,
                     }
@@ -489,6 +498,7 @@ pub fn from_source(src: &Source<'_>, lang: Lang, root: Node<'_>) -> Vec<Use> {
         rq: text.contains("rq"),
         celery: text.contains("celery") || text.contains("Celery"),
         connect_redis: text.contains("connect-redis"),
+        koa_redis: text.contains("koa-redis"),
     };
     let nodes = descendants(root);
     let mut out = Vec::new();
@@ -986,6 +996,14 @@ mod tests {
         assert_eq!(uses("b.js", Lang::JavaScript, bull), [("Bull", Role::Queue, host("bull-redis"))]);
         let bullmq = "import { Worker } from 'bullmq';\nnew Worker('q', async () => {}, { connection: { host: 'jobs-redis', port: 6379 } });\n";
         assert_eq!(uses("c.ts", Lang::TypeScript, bullmq), [("BullMQ", Role::Queue, host("jobs-redis"))]);
+        let koa = "const redisStore = require('koa-redis');\napp.use(session({ store: redisStore({ url: process.env.SESSION_URL }) }));\nconst c = redisStore({ host: 'sess-redis' });\n";
+        assert_eq!(
+            uses("d.js", Lang::JavaScript, koa),
+            [
+                ("koa-redis sessions", Role::Sessions, Target::Env("SESSION_URL".into())),
+                ("koa-redis sessions", Role::Sessions, host("sess-redis"))
+            ]
+        );
     }
 
     #[test]
