@@ -24,7 +24,7 @@ fn invalid_yaml_is_a_finding_with_line_and_other_documents_still_linted() {
 }
 
 #[test]
-fn binary_non_utf8_and_oversized_files_are_skipped_with_a_note() {
+fn binary_and_oversized_files_are_skipped_and_legacy_encodings_read_with_a_note() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("blob.yaml"), b"\x00\x01\x02binary").unwrap();
     std::fs::write(dir.path().join("latin1.yaml"), b"name: caf\xe9\n").unwrap();
@@ -35,7 +35,7 @@ fn binary_non_utf8_and_oversized_files_are_skipped_with_a_note() {
     assert_eq!(o.status.code(), Some(1));
     let out = stdout(&o);
     assert!(out.contains("blob.yaml: skipped, binary file"), "{out}");
-    assert!(out.contains("latin1.yaml: skipped, not UTF-8"), "{out}");
+    assert!(out.contains("latin1.yaml: 1 byte is not UTF-8"), "read, not skipped: {out}");
     assert!(out.contains("huge.yaml: skipped, larger than"), "{out}");
     assert!(out.contains("maxmemory-unset"), "the good file is still linted: {out}");
 }
