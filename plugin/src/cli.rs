@@ -6,7 +6,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 /// Stops Redis from silently eating your cluster's memory: lint configs before they ship.
 #[derive(Debug, Parser)]
-#[command(name = "redis-audit", version, about, max_term_width = 100, subcommand_precedence_over_arg = true)]
+#[command(name = "redis-audit", version = crate::VERSION, about, max_term_width = 100, subcommand_precedence_over_arg = true)]
 pub struct Cli {
     /// When to use colour: auto (a terminal, and NO_COLOR unset), always or never.
     #[arg(long, value_enum, default_value_t = ColorWhen::Auto, global = true)]
@@ -63,6 +63,10 @@ pub enum Command {
     /// reached through port-forwards, as `kubectl redis-audit -A` would a real one. Needs
     /// `redis-server`; everything it starts stops when it exits.
     Demo(AuditArgs),
+    /// Audit the Redis pods of a cluster again and again and serve the results as Prometheus
+    /// metrics on /metrics (and /healthz). Inside a cluster it connects to pod IPs directly;
+    /// see deploy/ and docs/metrics.md.
+    Serve(ServeArgs),
     /// Print a shell completion script (for `redis-audit` and `kubectl-redis_audit`).
     ///
     /// bash: `source <(redis-audit completion bash)`. For `kubectl redis-audit <TAB>` put the
@@ -118,6 +122,52 @@ pub struct AuditArgs {
     /// Give up on one pod after this many seconds (the others go on).
     #[arg(long, value_name = "SECS", default_value_t = 120)]
     pub pod_timeout: u64,
+    /// Connect to each pod's IP and Redis port instead of through a port-forward (the default
+    /// inside a cluster, where pod IPs are routable and no pods/portforward permission is needed).
+    #[arg(long, conflicts_with = "redis_url")]
+    pub direct: bool,
+}
+
+/// `redis-audit serve`: the audit on a loop, as Prometheus metrics.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeArgs {
+    /// Address of the HTTP server (`/metrics`, `/healthz`).
+    #[arg(long, value_name = "ADDR", default_value = "0.0.0.0:9122")]
+    pub listen: std::net::SocketAddr,
+    /// Time between the starts of two audit cycles (a longer cycle starts the next at once).
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_interval)]
+    pub interval: std::time::Duration,
+    /// Keys sampled per Redis and cycle for the keyspace metrics and the role (0: no scan).
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub keys_sample: u64,
+    /// What the Redis is used for, when key fingerprints cannot tell.
+    #[arg(long, value_enum)]
+    pub role: Option<RoleArg>,
+    /// Connect to each pod's IP and Redis port instead of through a port-forward (the default
+    /// inside a cluster).
+    #[arg(long)]
+    pub direct: bool,
+    /// Connect timeout in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 5)]
+    pub connect_timeout: u64,
+    /// Pods audited at the same time.
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub concurrency: u32,
+    /// Give up on one pod after this many seconds (it is exported with redis_audit_up 0).
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub pod_timeout: u64,
+    /// Filled from the global kubectl flags.
+    #[arg(skip)]
+    pub kube: KubeArgs,
+}
+
+/// A `--interval`: a duration of at least one millisecond.
+fn parse_interval(s: &str) -> Result<std::time::Duration, String> {
+    let d = parse_duration(s)?;
+    if d < std::time::Duration::from_millis(1) {
+        return Err(format!("`{s}`: the interval must be at least 1ms"));
+    }
+    Ok(d)
 }
 
 /// The kubectl flags a plugin must implement itself (kubectl does not pass its own on).

@@ -1,38 +1,6 @@
-//! `kubectl-redis_audit`: the only binary. Parses the command line, runs the command and maps
-//! the result to an exit code: 0 nothing at or above `--fail-on`, 1 findings at or above it,
-//! 2 usage, configuration, I/O or connection error.
+//! `kubectl-redis_audit`: the kubectl plugin binary (`kubectl redis-audit ...`). The command
+//! line lives in the library (lib.rs), shared with the `redis-audit` binary.
 
-mod cli;
-mod commands;
-mod kubernetes;
-mod output;
-
-use std::process::ExitCode;
-
-fn main() -> ExitCode {
-    // kubectl's plugin completion passes the typed words verbatim, global flags included:
-    // they must not reach clap's parser (which would take `--context` as this call's own).
-    let argv: Vec<String> = std::env::args().collect();
-    if argv.get(1).is_some_and(|a| a == "__complete") {
-        return commands::complete(&argv[2..]);
-    }
-    let cli = cli::parse();
-    match commands::run(cli) {
-        Ok(code) => code,
-        Err(err) => {
-            // A closed pipe (`| head`) is not an error.
-            if err.chain().any(|e| {
-                e.downcast_ref::<std::io::Error>()
-                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-            }) {
-                return ExitCode::SUCCESS;
-            }
-            if err.downcast_ref::<commands::Interrupted>().is_some() {
-                anstream::eprintln!("interrupted");
-                return ExitCode::from(130);
-            }
-            anstream::eprintln!("error: {err:#}");
-            ExitCode::from(2)
-        }
-    }
+fn main() -> std::process::ExitCode {
+    redis_audit::main()
 }

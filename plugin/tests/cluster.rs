@@ -97,8 +97,14 @@ fn table_and_prometheus_outputs() {
 
     let o = c.run(&["-A", "--no-keys", "-o", "prometheus"]);
     let text = stdout(&o);
-    assert!(text.contains("redis_audit_up{namespace=\"cache\",pod=\"redis-master-0\"} 1"), "{text}");
-    assert!(text.contains("redis_audit_up{namespace=\"locked\",pod=\"redis-0\"} 0"), "{text}");
+    assert!(
+        text.contains("redis_audit_up{namespace=\"cache\",pod=\"redis-master-0\",container=\"redis\"} 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("redis_audit_up{namespace=\"locked\",pod=\"redis-0\",container=\"redis\"} 0"),
+        "{text}"
+    );
     assert!(text.contains("# TYPE redis_audit_memory_limit_bytes gauge"), "{text}");
 }
 

@@ -110,6 +110,9 @@ pub struct RedisPod {
     pub ready: bool,
     /// The node it runs on.
     pub node: Option<String>,
+    /// `status.podIP`: where an audit running inside the cluster connects directly (no
+    /// port-forward).
+    pub pod_ip: Option<String>,
     /// Memory request of the Redis container, in bytes.
     pub memory_request: Option<u64>,
     /// Memory limit of the Redis container, in bytes.
@@ -245,6 +248,7 @@ fn facts(
         phase,
         ready: cstatus.is_some_and(|s| s.ready),
         node: pod.spec.as_ref().and_then(|s| s.node_name.clone()),
+        pod_ip: status.and_then(|s| s.pod_ip.clone()).filter(|ip| !ip.is_empty()),
         memory_request,
         memory_limit,
         memory_limit_text,

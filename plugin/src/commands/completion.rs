@@ -21,10 +21,30 @@ const NO_FILE_COMP: u8 = 4;
 pub fn script(shell: Shell) -> anyhow::Result<ExitCode> {
     let mut cmd = Cli::command();
     let mut out = std::io::stdout().lock();
-    clap_complete::generate(shell, &mut cmd, "redis-audit", &mut out);
-    clap_complete::generate(shell, &mut cmd, "kubectl-redis_audit", &mut out);
+    for bin in ["redis-audit", "kubectl-redis_audit"] {
+        // Into a buffer first: clap_complete panics on a write error, and `| head` is not one.
+        let mut text = Vec::new();
+        clap_complete::generate(shell, &mut cmd, bin, &mut text);
+        let mut text = String::from_utf8(text)?;
+        if shell == Shell::Bash {
+            text = respell_bash_states(&text, cmd.get_name(), bin);
+        }
+        out.write_all(text.as_bytes())?;
+    }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// clap_complete's bash script completes no flag of a subcommand when the names have a hyphen
+/// (clap-rs/clap#6421, open in clap_complete 4.6.11): its loop over the typed words spells the
+/// state of `redis-audit lint` from the binary name, `redis__audit__subcmd__lint`, and its case
+/// arms from the command name with the hyphen taken for a separator,
+/// `redis__subcmd__audit__subcmd__lint` (also for `kubectl-redis_audit`), so no arm matches.
+/// The arms are respelled as the loop spells them.
+fn respell_bash_states(script: &str, name: &str, bin: &str) -> String {
+    let arms = format!("{}__subcmd__", name.replace('-', "__subcmd__"));
+    let state = format!("{}__subcmd__", bin.replace('-', "__"));
+    script.replace(&arms, &state)
 }
 
 /// `words`: what follows `kubectl redis-audit`, the last being the word under the cursor

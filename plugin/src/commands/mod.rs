@@ -50,6 +50,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Rules) => rules::list(),
         Some(Command::Explain { id }) => rules::explain(&id),
         Some(Command::Demo(args)) => demo::run(&with_kube(args), cli.color),
+        Some(Command::Serve(mut args)) => {
+            args.kube = kube.clone();
+            audit::serve::run(&args)
+        }
         Some(Command::Completion { shell }) => completion::script(shell),
         Some(Command::Complete { words }) => completion::dynamic(&words),
     }

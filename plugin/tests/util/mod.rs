@@ -6,6 +6,8 @@ use std::{path::Path, process::Output};
 
 use assert_cmd::Command;
 
+pub mod action;
+
 pub fn bin() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_kubectl-redis_audit"));
     cmd.env("NO_COLOR", "1").env_remove("CLICOLOR_FORCE");
@@ -75,5 +77,51 @@ impl Cluster {
             .timeout(std::time::Duration::from_secs(120))
             .output()
             .unwrap()
+    }
+}
+
+/// `name` on PATH, for a test that needs it. Missing: a failure under CI (where .ci/run
+/// installs it), else a skip notice and `None`.
+pub fn required_tool(name: &str, test: &str) -> Option<std::path::PathBuf> {
+    let found = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+        .map(|d| d.join(name))
+        .find(|p| p.is_file());
+    if found.is_none() {
+        assert!(std::env::var_os("CI").is_none(), "{test}: `{name}` is not on PATH (.ci/run installs it)");
+        testkit::skip_notice(test, &format!("`{name}` is not on PATH"));
+    }
+    found
+}
+
+/// `<!-- test: NAME -->` -> the body of the fenced block right after it.
+pub fn readme_examples() -> std::collections::BTreeMap<String, String> {
+    let text = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let mut out = std::collections::BTreeMap::new();
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        let Some(name) = line.strip_prefix("<!-- test: ").and_then(|l| l.strip_suffix(" -->")) else {
+            continue;
+        };
+        let fence = lines.next().unwrap_or_default();
+        assert!(fence.starts_with("```"), "`{name}` is followed by a fenced block, not {fence:?}");
+        let body: Vec<&str> = lines.by_ref().take_while(|l| *l != "```").collect();
+        assert!(out.insert(name.to_string(), body.join("\n") + "\n").is_none(), "two examples named {name}");
+    }
+    out
+}
+
+pub fn readme_example(name: &str) -> String {
+    readme_examples().remove(name).unwrap_or_else(|| panic!("README.md has no `<!-- test: {name} -->` block"))
+}
+
+/// Removes what `cargo test` sets for a test (`CARGO_MANIFEST_DIR`, `CARGO_PKG_*`,
+/// `CARGO_TARGET_TMPDIR`...) from a command's environment. A cargo started with them compares
+/// them with the values crates were built with (`env!` dependencies) and rebuilds everything.
+pub fn without_cargo_test_env(cmd: &mut std::process::Command) {
+    for (k, _) in std::env::vars_os() {
+        let k = k.to_string_lossy();
+        if k.starts_with("CARGO_") && k != "CARGO_HOME" {
+            cmd.env_remove(&*k);
+        }
     }
 }

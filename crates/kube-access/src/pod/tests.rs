@@ -29,6 +29,7 @@ fn bitnami_master() -> Pod {
         },
         "status": {
             "phase": "Running",
+            "podIP": "10.244.1.17",
             "containerStatuses": [
                 {"name": "redis", "ready": true, "restartCount": 3, "image": "", "imageID": "",
                  "state": {"running": {"startedAt": "2026-01-02T03:04:05Z"}},
@@ -48,6 +49,7 @@ fn facts_of_a_bitnami_master() {
     assert_eq!(p.phase, "Running");
     assert!(p.ready && p.is_running());
     assert_eq!(p.node.as_deref(), Some("node-a"));
+    assert_eq!(p.pod_ip.as_deref(), Some("10.244.1.17"));
     assert_eq!(p.memory_limit, Some(192 * 1024 * 1024));
     assert_eq!(p.memory_limit_text.as_deref(), Some("192Mi"));
     assert_eq!(p.memory_request, Some(128 * 1024 * 1024));
@@ -117,6 +119,7 @@ fn no_limit_no_status() {
     assert!(!facts.ready);
     assert_eq!(facts.restarts, 0);
     assert!(!facts.oom_killed);
+    assert_eq!(facts.pod_ip, None);
     assert_eq!(facts.owner, None);
     assert_eq!(facts.helm_release, None);
 }

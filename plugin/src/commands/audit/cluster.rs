@@ -3,13 +3,17 @@
 //! `--pod-timeout`). A pod that cannot be audited gets a one-line reason and the others go on;
 //! the exit code is 2 only when no pod at all could be audited.
 
-use std::{io::Write, process::ExitCode, time::Duration};
+use std::{
+    io::Write,
+    process::ExitCode,
+    time::{Duration, Instant, SystemTime},
+};
 
 use anyhow::Context;
-use findings::{Finding, Location, Severity, units::format_k8s_bytes};
+use findings::{Finding, Location, Role, Severity, units::format_k8s_bytes};
 use futures_util::{StreamExt, stream};
 use kube_access::{Cluster, RedisPod, Scope};
-use redis_probe::{Timeouts, checks::CheckContext, keys::KeysReport};
+use redis_probe::{Probe, Timeouts, checks::CheckContext, keys::KeysReport};
 use report::{Format, SourceMap};
 
 use super::{
@@ -18,19 +22,50 @@ use super::{
 };
 use crate::{
     cli::{AuditArgs, AuditFormat, ColorWhen},
-    kubernetes, output,
+    kubernetes::{self, Route},
+    output,
 };
 
 /// The audit of one pod; `error` when it could not be audited (then `audit` is `None`).
 #[derive(Debug)]
-struct PodOutcome {
-    pod: RedisPod,
-    audit: Option<ServerAudit>,
+pub(crate) struct PodOutcome {
+    pub pod: RedisPod,
+    pub audit: Option<ServerAudit>,
     /// Pod-level and server findings, pointing at the pod.
-    findings: Vec<Finding>,
-    oom_kills: u64,
-    error: Option<String>,
-    notes: Vec<String>,
+    pub findings: Vec<Finding>,
+    pub oom_kills: u64,
+    pub error: Option<String>,
+    pub notes: Vec<String>,
+    /// How long the audit of this pod took, and when it ended.
+    pub duration: Duration,
+    pub finished_at: SystemTime,
+}
+
+/// What to audit in a cluster and how: the flags of `audit` and `serve` that apply per pod.
+#[derive(Debug, Clone)]
+pub(crate) struct Plan {
+    pub scope: Scope,
+    pub selector: Option<String>,
+    /// Pods named on the command line (none: every Redis pod in scope).
+    pub names: Vec<String>,
+    pub password_from: Option<String>,
+    pub timeouts: Timeouts,
+    pub role: Option<Role>,
+    pub scan: ScanChoice,
+    /// Per pod; the others go on.
+    pub pod_timeout: Duration,
+    /// Pods audited at the same time.
+    pub concurrency: usize,
+    pub route: Route,
+}
+
+/// One pass over the cluster: an outcome per Redis pod (sorted by namespace and name), the
+/// pods skipped (Sentinel only) and the named pods that could not be found.
+#[derive(Debug)]
+pub(crate) struct Audited {
+    pub outcomes: Vec<PodOutcome>,
+    pub skipped: Vec<(RedisPod, String)>,
+    pub missing: Vec<(String, String)>,
 }
 
 pub fn run(args: &AuditArgs, color: ColorWhen) -> anyhow::Result<ExitCode> {
@@ -39,7 +74,7 @@ pub fn run(args: &AuditArgs, color: ColorWhen) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("tokio runtime")?;
-    let (cluster, outcomes, skipped, missing) = runtime.block_on(async {
+    let (cluster, Audited { outcomes, skipped, missing }) = runtime.block_on(async {
         tokio::select! {
             r = audit_cluster(args) => r,
             _ = tokio::signal::ctrl_c() => Err(super::super::Interrupted.into()),
@@ -58,14 +93,8 @@ pub fn run(args: &AuditArgs, color: ColorWhen) -> anyhow::Result<ExitCode> {
             report::render(Format::Sarif, &all, &SourceMap::default(), &ctx, &mut out)?;
         }
         AuditFormat::Prometheus => {
-            let rows: Vec<prometheus::Row<'_>> = outcomes
-                .iter()
-                .map(|o| {
-                    let target = prometheus::Target::Pod { namespace: &o.pod.namespace, pod: &o.pod.name };
-                    (target, o.audit.as_ref().map(|a| &a.summary), o.findings.as_slice())
-                })
-                .collect();
-            prometheus::write(&mut out, &rows)?;
+            let run = prometheus::RunInfo { discovery_up: Some(true), ..prometheus::RunInfo::default() };
+            prometheus::write(&mut out, &prometheus_rows(&outcomes), &run)?;
         }
         AuditFormat::Table | AuditFormat::Wide => {
             if outcomes.is_empty() && missing.is_empty() {
@@ -104,59 +133,106 @@ pub fn run(args: &AuditArgs, color: ColorWhen) -> anyhow::Result<ExitCode> {
     Ok(output::exit_code(&all, args.fail_on))
 }
 
-/// What the run found: the cluster, one outcome per Redis pod, the pods skipped (Sentinel
-/// only) and the pods named on the command line that could not be found.
-type Found = (Cluster, Vec<PodOutcome>, Vec<(RedisPod, String)>, Vec<(String, String)>);
-
-async fn audit_cluster(args: &AuditArgs) -> anyhow::Result<Found> {
+async fn audit_cluster(args: &AuditArgs) -> anyhow::Result<(Cluster, Audited)> {
     let cluster = kubernetes::connect(&args.kube).await?;
-    let scope =
-        if args.kube.all_namespaces { Scope::All } else { Scope::Namespace(cluster.namespace.clone()) };
+    let plan = Plan {
+        scope: if args.kube.all_namespaces {
+            Scope::All
+        } else {
+            Scope::Namespace(cluster.namespace.clone())
+        },
+        selector: args.kube.selector.clone(),
+        names: args.pods.clone(),
+        password_from: args.kube.password_from.clone(),
+        timeouts: Timeouts {
+            connect: Duration::from_secs(args.connect_timeout.max(1)),
+            ..Timeouts::default()
+        },
+        role: server::role(args.role),
+        scan: ScanChoice { skip: args.no_keys, limit: args.scan_limit },
+        pod_timeout: Duration::from_secs(args.pod_timeout.max(1)),
+        concurrency: args.concurrency as usize,
+        route: Route::choose(args.direct, &cluster),
+    };
+    let audited = audit_pods(&cluster, &plan).await?;
+    Ok((cluster, audited))
+}
+
+/// Finds the Redis pods of `plan` and audits them concurrently (at most `plan.concurrency` at
+/// a time, each within `plan.pod_timeout`). Fails only when the pods cannot be listed.
+pub(crate) async fn audit_pods(cluster: &Cluster, plan: &Plan) -> Result<Audited, kube_access::KubeError> {
     let found =
-        kube_access::find_redis_pods(&cluster, &scope, args.kube.selector.as_deref(), &args.pods).await?;
-    let timeouts =
-        Timeouts { connect: Duration::from_secs(args.connect_timeout.max(1)), ..Timeouts::default() };
-    let ctx_role = server::role(args.role);
-    let scan = ScanChoice { skip: args.no_keys, limit: args.scan_limit };
-    let limit = Duration::from_secs(args.pod_timeout.max(1));
-    let cluster_ref = &cluster;
-    let password_from = args.kube.password_from.as_deref();
+        kube_access::find_redis_pods(cluster, &plan.scope, plan.selector.as_deref(), &plan.names).await?;
+    let limit = plan.pod_timeout;
     let mut outcomes: Vec<PodOutcome> = stream::iter(found.pods)
         .map(|pod| async move {
             let label = kubernetes::label(&pod);
-            match tokio::time::timeout(
-                limit,
-                audit_pod(cluster_ref, pod.clone(), password_from, timeouts, ctx_role, scan),
-            )
-            .await
-            {
+            let started = Instant::now();
+            let mut outcome = match tokio::time::timeout(limit, audit_pod(cluster, pod.clone(), plan)).await {
                 Ok(o) => o,
                 Err(_) => {
                     failed(pod, format!("{label}: no result within --pod-timeout {} s", limit.as_secs()))
                 }
-            }
+            };
+            outcome.duration = started.elapsed();
+            outcome.finished_at = SystemTime::now();
+            outcome
         })
-        .buffer_unordered(args.concurrency as usize)
+        .buffer_unordered(plan.concurrency.max(1))
         .collect()
         .await;
     outcomes.sort_by(|a, b| (&a.pod.namespace, &a.pod.name).cmp(&(&b.pod.namespace, &b.pod.name)));
     let missing = found.errors.into_iter().map(|e| (e.name, e.error.to_string())).collect();
-    Ok((cluster, outcomes, found.skipped, missing))
+    Ok(Audited { outcomes, skipped: found.skipped, missing })
+}
+
+/// The Prometheus rows of a pass, in its order (`audit -o prometheus` and `serve`).
+pub(crate) fn prometheus_rows(outcomes: &[PodOutcome]) -> Vec<prometheus::Row<'_>> {
+    outcomes
+        .iter()
+        .map(|o| prometheus::Row {
+            target: prometheus::Target::Pod {
+                namespace: &o.pod.namespace,
+                pod: &o.pod.name,
+                container: &o.pod.container,
+            },
+            audit: o.audit.as_ref(),
+            findings: &o.findings,
+            memory_limit_bytes: o.pod.memory_limit,
+            container: Some(prometheus::ContainerState {
+                restarts: o.pod.restarts,
+                last_oom_killed: o.pod.oom_killed,
+                oom_kills: o.oom_kills,
+            }),
+            duration: o.duration,
+            finished_at: o.finished_at,
+        })
+        .collect()
 }
 
 fn failed(pod: RedisPod, error: String) -> PodOutcome {
-    let findings = pod_findings(&pod, 0);
-    PodOutcome { findings, oom_kills: 0, pod, audit: None, error: Some(error), notes: Vec::new() }
+    let oom_kills = u64::from(pod.oom_killed);
+    failed_after(pod, error, oom_kills, Vec::new())
 }
 
-async fn audit_pod(
-    cluster: &Cluster,
-    pod: RedisPod,
-    password_from: Option<&str>,
-    timeouts: Timeouts,
-    role: Option<findings::Role>,
-    scan: ScanChoice,
-) -> PodOutcome {
+/// A pod not audited, with what was learnt before that (OOM events, password notes).
+fn failed_after(pod: RedisPod, error: String, oom_kills: u64, notes: Vec<String>) -> PodOutcome {
+    let findings = pod_findings(&pod, oom_kills);
+    PodOutcome {
+        findings,
+        oom_kills,
+        pod,
+        audit: None,
+        error: Some(error),
+        notes,
+        duration: Duration::ZERO,
+        finished_at: SystemTime::now(),
+    }
+}
+
+async fn audit_pod(cluster: &Cluster, pod: RedisPod, plan: &Plan) -> PodOutcome {
+    let password_from = plan.password_from.as_deref();
+    let timeouts = plan.timeouts;
     let mut notes = Vec::new();
     let oom_kills = match kube_access::oom_events(cluster, &pod).await {
         Ok(events) => {
@@ -169,38 +245,62 @@ async fn audit_pod(
         }
     };
     if !pod.is_running() {
-        return PodOutcome {
-            error: Some(format!("pod is {}, not Running: not audited", pod.phase)),
-            ..failed(pod, String::new())
-        };
+        let error = format!("pod is {}, not Running: not audited", pod.phase);
+        return failed_after(pod, error, oom_kills, notes);
     }
-    let conn = match kubernetes::open(cluster, &pod, password_from, timeouts).await {
-        Ok(c) => c,
-        Err(e) => return PodOutcome { oom_kills, notes, ..failed(pod, e) },
-    };
-    let kubernetes::PodConnection { mut probe, forward, notes: conn_notes } = conn;
-    notes.extend(conn_notes);
     let ctx = CheckContext {
         memory_limit: pod
             .memory_limit
             .map(|b| (b, pod.memory_limit_text.clone().unwrap_or_else(|| format_k8s_bytes(b)))),
         no_memory_limit: pod.memory_limit.is_none(),
-        role,
+        role: plan.role,
     };
-    let kept = std::sync::Arc::new(std::sync::Mutex::new(vec![forward]));
-    let mut reconnect = kubernetes::reconnector(cluster, &pod, password_from, timeouts, kept.clone());
-    let result = server::audit(&mut probe, &ctx, scan, Some(&mut reconnect)).await;
-    drop(probe);
-    drop(kept);
+    let result = match plan.route {
+        Route::PortForward => {
+            let conn = match kubernetes::open(cluster, &pod, password_from, timeouts).await {
+                Ok(c) => c,
+                Err(e) => return failed_after(pod, e, oom_kills, notes),
+            };
+            let kubernetes::PodConnection { mut probe, forward, notes: conn_notes } = conn;
+            notes.extend(conn_notes);
+            let kept = std::sync::Arc::new(std::sync::Mutex::new(vec![forward]));
+            let mut reconnect = kubernetes::reconnector(cluster, &pod, password_from, timeouts, kept.clone());
+            let result = server::audit(&mut probe, &ctx, plan.scan, Some(&mut reconnect)).await;
+            drop(probe);
+            drop(kept);
+            result
+        }
+        Route::PodIp => {
+            let mut probe: Probe = match kubernetes::open_direct(cluster, &pod, password_from, timeouts).await
+            {
+                Ok((probe, conn_notes)) => {
+                    notes.extend(conn_notes);
+                    probe
+                }
+                Err(e) => return failed_after(pod, e, oom_kills, notes),
+            };
+            let mut reconnect = kubernetes::direct_reconnector(cluster, &pod, password_from, timeouts);
+            server::audit(&mut probe, &ctx, plan.scan, Some(&mut reconnect)).await
+        }
+    };
     match result {
         Ok(audit) => {
             let mut findings = pod_findings(&pod, oom_kills);
             findings.extend(audit.findings.iter().cloned().map(|f| at_pod(f, &pod)));
             server::sort(&mut findings);
             notes.extend(audit.notes.iter().cloned());
-            PodOutcome { pod, audit: Some(audit), findings, oom_kills, error: None, notes }
+            PodOutcome {
+                pod,
+                audit: Some(audit),
+                findings,
+                oom_kills,
+                error: None,
+                notes,
+                duration: Duration::ZERO,
+                finished_at: SystemTime::now(),
+            }
         }
-        Err(e) => PodOutcome { oom_kills, notes, ..failed(pod, e.to_string()) },
+        Err(e) => failed_after(pod, e.to_string(), oom_kills, notes),
     }
 }
 

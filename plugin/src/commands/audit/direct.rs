@@ -1,7 +1,11 @@
 //! `redis-audit audit --redis-url URL`: one server reached directly, as a summary table and
 //! findings, or JSON/YAML/SARIF/Prometheus.
 
-use std::{io::Write, process::ExitCode, time::Duration};
+use std::{
+    io::Write,
+    process::ExitCode,
+    time::{Duration, Instant, SystemTime},
+};
 
 use anyhow::{Context, bail};
 use findings::Finding;
@@ -43,11 +47,41 @@ pub fn run(args: &AuditArgs, url: &str, color: ColorWhen) -> anyhow::Result<Exit
     let runtime =
         tokio::runtime::Builder::new_current_thread().enable_all().build().context("tokio runtime")?;
     let scan = ScanChoice { skip: args.no_keys, limit: args.scan_limit };
-    let audit = runtime.block_on(async {
+    let started = Instant::now();
+    let result = runtime.block_on(async {
         let mut probe = Probe::connect(&target, timeouts).await?;
         let mut reconnect = output::url_reconnector(target.clone(), timeouts);
         server::audit(&mut probe, &ctx, scan, Some(&mut reconnect)).await
-    })?;
+    });
+    let row = |audit: Option<&'_ ServerAudit>, shown: &'_ str, found: &'_ [Finding]| -> String {
+        let row = super::prometheus::Row {
+            target: super::prometheus::Target::Url(shown),
+            audit,
+            findings: found,
+            memory_limit_bytes: ctx.memory_limit.as_ref().map(|l| l.0),
+            container: None,
+            duration: started.elapsed(),
+            finished_at: SystemTime::now(),
+        };
+        let mut text = Vec::new();
+        // Writing to memory cannot fail.
+        let _ = super::prometheus::write(&mut text, &[row], &super::prometheus::RunInfo::default());
+        String::from_utf8_lossy(&text).into_owned()
+    };
+    let audit = match result {
+        Ok(audit) => audit,
+        Err(e) => {
+            if args.output == AuditFormat::Prometheus {
+                // The textfile collector still learns that this Redis is down.
+                let mut out = output::writer(None)?;
+                out.write_all(row(None, &target.to_string(), &[]).as_bytes())?;
+                out.flush()?;
+            }
+            return Err(e.into());
+        }
+    };
+    let metrics = (args.output == AuditFormat::Prometheus)
+        .then(|| row(Some(&audit), &audit.snapshot.target, &audit.findings));
     let ServerAudit { snapshot, keys, findings: found, notes, summary } = audit;
     let mut out = output::writer(None)?;
     match args.output {
@@ -69,10 +103,7 @@ pub fn run(args: &AuditArgs, url: &str, color: ColorWhen) -> anyhow::Result<Exit
             let ctx = server::render_context(false, notes);
             report::render(Format::Sarif, &found, &SourceMap::default(), &ctx, &mut out)?;
         }
-        AuditFormat::Prometheus => {
-            let target = super::prometheus::Target::Url(&snapshot.target);
-            super::prometheus::write(&mut out, &[(target, Some(&summary), found.as_slice())])?;
-        }
+        AuditFormat::Prometheus => out.write_all(metrics.unwrap_or_default().as_bytes())?,
         AuditFormat::Table | AuditFormat::Wide => {
             let wide = args.output == AuditFormat::Wide;
             writeln!(out, "{}", summary_table(&snapshot.target, &summary, &found, keys.as_ref(), wide))?;

@@ -1,9 +1,11 @@
-//! `redis-audit audit`: the Redis and Valkey pods of a cluster through port-forwards, or one
-//! server with `--redis-url`.
+//! `redis-audit audit`: the Redis and Valkey pods of a cluster through port-forwards (or pod
+//! IPs inside the cluster), or one server with `--redis-url`; and `serve`, the same audit on a
+//! loop behind a Prometheus `/metrics` endpoint.
 
 mod cluster;
 mod direct;
 mod prometheus;
+pub mod serve;
 pub mod server;
 
 use std::process::ExitCode;
