@@ -66,7 +66,7 @@ pub fn write_data(out: &mut dyn Write, value: &impl serde::Serialize, yaml: bool
     if yaml {
         out.write_all(serde_saphyr::to_string(value).context("YAML output")?.as_bytes())?;
     } else {
-        serde_json::to_writer_pretty(&mut *out, value)?;
+        serde_json::to_writer_pretty(&mut *out, value).map_err(std::io::Error::from)?;
         writeln!(out)?;
     }
     Ok(())

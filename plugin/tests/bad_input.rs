@@ -94,3 +94,28 @@ fn malformed_quantity_is_a_parse_error_not_a_missing_limit() {
     assert_eq!(rules_of(&o), ["parse-error"]);
     assert!(stdout(&o).contains("invalid Kubernetes quantity"));
 }
+
+/// `redis-audit lint ... | head` ends quietly whatever the format: a closed pipe is not an error.
+#[test]
+fn a_reader_that_stops_early_is_not_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    // Enough findings to fill the pipe's buffer several times over.
+    for i in 0..400 {
+        write(dir.path(), &format!("pod{i}.yaml"), GOOD_POD_NO_MAXMEMORY);
+    }
+    let exe = bin().get_program().to_owned();
+    for format in ["pretty", "json", "sarif", "github"] {
+        let o = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(r#""$0" lint --format "$1" "$2" | head -c 10 >/dev/null; exit "${PIPESTATUS[0]}""#)
+            .arg(&exe)
+            .arg(format)
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!err.contains("error"), "{format}: {err}");
+        // 0 when the pipe closed first, 1 (findings) when the whole report fitted in the pipe.
+        assert!(matches!(o.status.code(), Some(0 | 1)), "{format}: {:?} {err}", o.status);
+    }
+}

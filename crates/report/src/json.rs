@@ -106,7 +106,7 @@ pub(crate) fn render(
         findings: findings.iter().map(|f| finding(f, &mut positions)).collect(),
         notes: &ctx.notes,
     };
-    serde_json::to_writer_pretty(&mut *out, &output).map_err(io::Error::other)?;
+    serde_json::to_writer_pretty(&mut *out, &output).map_err(io::Error::from)?;
     writeln!(out)
 }
 

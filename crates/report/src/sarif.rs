@@ -227,7 +227,7 @@ pub(crate) fn render(
             results: findings.iter().map(|f| result(f, &mut positions)).collect(),
         }],
     };
-    serde_json::to_writer_pretty(&mut *out, &log).map_err(io::Error::other)?;
+    serde_json::to_writer_pretty(&mut *out, &log).map_err(io::Error::from)?;
     writeln!(out)
 }
 
