@@ -119,3 +119,20 @@ fn a_reader_that_stops_early_is_not_an_error() {
         assert!(matches!(o.status.code(), Some(0 | 1)), "{format}: {:?} {err}", o.status);
     }
 }
+
+/// A `.conf` named on the command line that is not Redis's is left with a note, not read as
+/// YAML (a false parse error) nor as a redis.conf without maxmemory.
+#[test]
+fn a_named_conf_that_is_not_redis_is_skipped_with_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "supervisord.conf", "[program:web]\ncommand=/usr/bin/web --port 80\n");
+    write(dir.path(), "redis.conf", "maxmemory-policy allkeys-lru\n");
+    let o =
+        bin().args(["lint", "--format", "json"]).arg(dir.path().join("supervisord.conf")).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(rules_of(&o).is_empty(), "{}", stdout(&o));
+    let o = bin().args(["lint"]).arg(dir.path().join("supervisord.conf")).output().unwrap();
+    assert!(stdout(&o).contains("supervisord.conf: skipped, no Redis directive found"), "{}", stdout(&o));
+    let o = bin().args(["lint", "--format", "json"]).arg(dir.path().join("redis.conf")).output().unwrap();
+    assert_eq!(rules_of(&o), ["maxmemory-unset"]);
+}

@@ -62,16 +62,26 @@ pub struct Outcome {
 enum Parsed {
     Yaml(YamlSource),
     Chart(YamlSource),
-    Conf { path: String, text: Arc<str> },
+    Conf {
+        path: String,
+        text: Arc<str>,
+    },
     HelmTemplate,
     Source(app::SourceResult),
     Lockfile(app::versions::Lockfile),
+    /// A `.conf` named on the command line with no Redis directive in it.
+    NotRedisConf(String),
     Skipped,
 }
 
 fn parse_input(input: &Input) -> Parsed {
     let kind = match classify::classify(&input.path, &input.text) {
         Some(k) => Some(k),
+        // A named `.conf` that is not Redis's (supervisord.conf, nginx.conf) is neither YAML
+        // nor a redis.conf without maxmemory: say so and leave it.
+        None if input.explicit && classify::by_name(&input.path) == Some(InputKind::RedisConf) => {
+            return Parsed::NotRedisConf(input.path.clone());
+        }
         None if input.explicit => Some(if redis_conf::looks_like_redis_conf(&input.text) {
             InputKind::RedisConf
         } else {
@@ -146,6 +156,9 @@ pub fn lint(inputs: &[Input], config: &Config) -> Outcome {
                 conditional.extend(r.conditional);
             }
             Parsed::Lockfile(l) => versions.add(l),
+            Parsed::NotRedisConf(path) => {
+                notes.push(format!("{path}: skipped, no Redis directive found (not a redis.conf)"))
+            }
             Parsed::Skipped => {}
         }
     }
