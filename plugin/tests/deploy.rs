@@ -214,3 +214,25 @@ fn cluster_role_grants_exactly_what_the_in_cluster_audit_uses() {
     let role: ClusterRole = one(&manifests(), "ClusterRole");
     assert_eq!(used, granted(&role), "deploy/kubernetes/10-rbac.yaml must grant exactly what is used");
 }
+
+/// The Dockerfile builds the image the manifests run: the tag's version is the workspace's,
+/// the binary they call is the one it installs on PATH, and it runs as their user.
+#[test]
+fn dockerfile_builds_what_the_manifests_run() {
+    let dockerfile = std::fs::read_to_string(repo().join("Dockerfile")).unwrap();
+    let docs = manifests();
+    let deployment: Deployment = one(&docs, "Deployment");
+    let cron: CronJob = one(&docs, "CronJob");
+    let cron_pod = cron.spec.unwrap().job_template.spec.unwrap().template;
+    for (what, template) in [("Deployment", deployment.spec.unwrap().template), ("CronJob", cron_pod)] {
+        let spec = template.spec.unwrap();
+        let c = &spec.containers[0];
+        let image = c.image.clone().unwrap();
+        assert_eq!(image, format!("ghcr.io/redis-audit/redis-audit:{}", env!("CARGO_PKG_VERSION")), "{what}");
+        assert_eq!(c.command.as_deref(), Some(&["redis-audit".to_string()][..]), "{what}");
+        let user = spec.security_context.and_then(|s| s.run_as_user).unwrap();
+        assert!(dockerfile.contains(&format!("USER {user}:{user}")), "{what}: user {user}");
+    }
+    assert!(dockerfile.contains("--bin redis-audit"), "builds the redis-audit binary");
+    assert!(dockerfile.contains("/usr/local/bin/redis-audit"), "installs it on PATH");
+}
