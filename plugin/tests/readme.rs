@@ -17,7 +17,7 @@ use util::{action, repo};
 #[test]
 fn every_marked_example_has_a_test() {
     let names: Vec<String> = util::readme_examples().into_keys().collect();
-    assert_eq!(names, ["bash", "fish", "gate", "install", "pre-commit", "workflow", "zsh"]);
+    assert_eq!(names, ["bash", "fish", "gate", "install", "monitoring", "pre-commit", "workflow", "zsh"]);
 }
 
 #[test]
@@ -185,5 +185,37 @@ fn gate_example_deploys_when_there_are_none() {
     assert!(
         out.ends_with("helm upgrade --install cache bitnami/redis --version 23.1.1 -f values-prod.yaml\n"),
         "{out}"
+    );
+}
+
+/// The monitoring example against the e2e cluster of the test API server (KUBECONFIG), on a
+/// free port instead of 9122: `serve` answers with every pod's `redis_audit_up`, and the
+/// textfile is written.
+#[test]
+fn monitoring_example() {
+    let bash = util::required_tool("bash", "monitoring_example").unwrap();
+    let curl = util::required_tool("curl", "monitoring_example");
+    if curl.is_none() {
+        return;
+    }
+    let cluster = util::cluster();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let text = util::readme_example("monitoring").replace("9122", &port.to_string());
+    let ws = tempfile::tempdir().unwrap();
+    let o = run(
+        &bash,
+        &["--noprofile", "--norc", "-e"],
+        &text,
+        ws.path(),
+        &[("KUBECONFIG", cluster.kubeconfig.to_str().unwrap())],
+    );
+    let out = util::stdout(&o);
+    assert!(o.status.success(), "{out}{}", util::stderr(&o));
+    let up: Vec<&str> = out.lines().filter(|l| l.starts_with("redis_audit_up{")).collect();
+    assert!(up.len() >= 3 && up.iter().any(|l| l.ends_with(" 1")), "{out}");
+    let prom = std::fs::read_to_string(ws.path().join("redis-audit.prom")).unwrap();
+    assert!(
+        prom.contains("# TYPE redis_audit_up gauge") && prom.contains("redis_audit_used_memory_bytes{"),
+        "{prom}"
     );
 }
