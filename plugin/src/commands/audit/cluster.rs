@@ -59,6 +59,42 @@ pub(crate) struct Plan {
     pub route: Route,
 }
 
+/// The per-pod flags both `audit` and `serve` have (with their own defaults).
+pub(crate) struct PodFlags {
+    pub role: Option<crate::cli::RoleArg>,
+    pub connect_timeout: u64,
+    pub pod_timeout: u64,
+    pub concurrency: u32,
+    pub direct: bool,
+}
+
+impl Plan {
+    /// The pods `-n`/`-A`/`-l` (and `names`) select on `cluster`, audited as `flags` say.
+    pub fn new(
+        cluster: &Cluster,
+        kube: &crate::cli::KubeArgs,
+        names: Vec<String>,
+        scan: ScanChoice,
+        flags: PodFlags,
+    ) -> Plan {
+        Plan {
+            scope: if kube.all_namespaces { Scope::All } else { Scope::Namespace(cluster.namespace.clone()) },
+            selector: kube.selector.clone(),
+            names,
+            password_from: kube.password_from.clone(),
+            timeouts: Timeouts {
+                connect: Duration::from_secs(flags.connect_timeout.max(1)),
+                ..Timeouts::default()
+            },
+            role: server::role(flags.role),
+            scan,
+            pod_timeout: Duration::from_secs(flags.pod_timeout.max(1)),
+            concurrency: flags.concurrency as usize,
+            route: Route::choose(flags.direct, cluster),
+        }
+    }
+}
+
 /// One pass over the cluster: an outcome per Redis pod (sorted by namespace and name), the
 /// pods skipped (Sentinel only) and the named pods that could not be found.
 #[derive(Debug)]
@@ -135,25 +171,15 @@ pub fn run(args: &AuditArgs, color: ColorWhen) -> anyhow::Result<ExitCode> {
 
 async fn audit_cluster(args: &AuditArgs) -> anyhow::Result<(Cluster, Audited)> {
     let cluster = kubernetes::connect(&args.kube).await?;
-    let plan = Plan {
-        scope: if args.kube.all_namespaces {
-            Scope::All
-        } else {
-            Scope::Namespace(cluster.namespace.clone())
-        },
-        selector: args.kube.selector.clone(),
-        names: args.pods.clone(),
-        password_from: args.kube.password_from.clone(),
-        timeouts: Timeouts {
-            connect: Duration::from_secs(args.connect_timeout.max(1)),
-            ..Timeouts::default()
-        },
-        role: server::role(args.role),
-        scan: ScanChoice { skip: args.no_keys, limit: args.scan_limit },
-        pod_timeout: Duration::from_secs(args.pod_timeout.max(1)),
-        concurrency: args.concurrency as usize,
-        route: Route::choose(args.direct, &cluster),
+    let flags = PodFlags {
+        role: args.role,
+        connect_timeout: args.connect_timeout,
+        pod_timeout: args.pod_timeout,
+        concurrency: args.concurrency,
+        direct: args.direct,
     };
+    let scan = ScanChoice { skip: args.no_keys, limit: args.scan_limit };
+    let plan = Plan::new(&cluster, &args.kube, args.pods.clone(), scan, flags);
     let audited = audit_pods(&cluster, &plan).await?;
     Ok((cluster, audited))
 }

@@ -25,13 +25,12 @@ use http_body_util::Full;
 use hyper::{Method, Request, Response, StatusCode, body::Bytes, server::conn::http1, service::service_fn};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use kube_access::{Cluster, Scope};
-use redis_probe::Timeouts;
 use tokio::sync::{Semaphore, watch};
 
 use super::{
-    cluster::{self, Audited, Plan},
+    cluster::{self, Audited, Plan, PodFlags},
     prometheus,
-    server::{self, ScanChoice},
+    server::ScanChoice,
 };
 use crate::{
     cli::ServeArgs,
@@ -58,25 +57,15 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
 
 async fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let cluster = kubernetes::connect(&args.kube).await?;
-    let plan = Plan {
-        scope: if args.kube.all_namespaces {
-            Scope::All
-        } else {
-            Scope::Namespace(cluster.namespace.clone())
-        },
-        selector: args.kube.selector.clone(),
-        names: Vec::new(),
-        password_from: args.kube.password_from.clone(),
-        timeouts: Timeouts {
-            connect: Duration::from_secs(args.connect_timeout.max(1)),
-            ..Timeouts::default()
-        },
-        role: server::role(args.role),
-        scan: ScanChoice { skip: args.keys_sample == 0, limit: args.keys_sample },
-        pod_timeout: Duration::from_secs(args.pod_timeout.max(1)),
-        concurrency: args.concurrency as usize,
-        route: Route::choose(args.direct, &cluster),
+    let flags = PodFlags {
+        role: args.role,
+        connect_timeout: args.connect_timeout,
+        pod_timeout: args.pod_timeout,
+        concurrency: args.concurrency,
+        direct: args.direct,
     };
+    let scan = ScanChoice { skip: args.keys_sample == 0, limit: args.keys_sample };
+    let plan = Plan::new(&cluster, &args.kube, Vec::new(), scan, flags);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
