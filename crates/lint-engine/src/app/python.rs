@@ -9,6 +9,7 @@
 mod celery;
 mod django_cache;
 mod django_session;
+mod flask;
 mod rq;
 
 use std::collections::{HashMap, HashSet};
@@ -19,10 +20,18 @@ use tree_sitter::Node;
 use super::node::{Source, descendants};
 
 /// Words that make a file worth parsing: the Redis cache backends' class name and the
-/// Celery and RQ expiry settings. `RESULT_EXPIRES` covers `CELERY_RESULT_EXPIRES` and
+/// Celery, RQ and Flask expiry settings. `RESULT_EXPIRES` covers `CELERY_RESULT_EXPIRES` and
 /// `CELERY_TASK_RESULT_EXPIRES`; `result_ttl` covers `default_result_ttl`.
-pub const KEYWORDS: &[&str] =
-    &["RedisCache", "result_expires", "RESULT_EXPIRES", "failure_expires", "result_ttl", "failure_ttl"];
+pub const KEYWORDS: &[&str] = &[
+    "RedisCache",
+    "result_expires",
+    "RESULT_EXPIRES",
+    "failure_expires",
+    "result_ttl",
+    "failure_ttl",
+    "SESSION_TYPE",
+    "CACHE_TYPE",
+];
 
 pub fn check(src: &Source<'_>, root: Node<'_>, out: &mut Vec<Finding>) {
     let nodes = descendants(root);
@@ -38,6 +47,9 @@ pub fn check(src: &Source<'_>, root: Node<'_>, out: &mut Vec<Finding>) {
     }
     if ["result_expires", "RESULT_EXPIRES", "failure_expires"].iter().any(|k| src.text.contains(k)) {
         celery::check(src, &nodes, &consts, &mut found);
+    }
+    if src.text.contains("SESSION_TYPE") || src.text.contains("CACHE_TYPE") {
+        flask::check(src, &nodes, &consts, &mut found);
     }
     if src.text.contains("_ttl") {
         rq::check(src, &nodes, &consts, &mut found);

@@ -132,6 +132,8 @@ pub const TABLE: &[&Retention] = &[
     &DJANGO_REDIS_TIMEOUT,
     &DJANGO_BUILTIN_TIMEOUT,
     &DJANGO_SESSION_COOKIE_AGE,
+    &FLASK_SESSION_LIFETIME,
+    &FLASK_CACHING_DEFAULT_TIMEOUT,
     &CELERY_RESULT_EXPIRES,
     &CELERY_RESULT_FAILURE_EXPIRES,
     &RQ_RESULT_TTL,
@@ -193,6 +195,36 @@ pub const DJANGO_SESSION_COOKIE_AGE: Retention = Retention {
     default: "2 weeks",
     fix: "a session needs to outlive its last use by days, not months: lower SESSION_COOKIE_AGE",
     source: "django/django django/contrib/sessions/backends/cache.py `save` (`get_expiry_age()`), conf/global_settings.py @ 5.2.19",
+};
+
+/// Flask-Session writes every session with `EX` = `PERMANENT_SESSION_LIFETIME`.
+pub const FLASK_SESSION_LIFETIME: Retention = Retention {
+    rule: "flask-session-lifetime-long",
+    library: "Flask-Session 0.4 .. 0.8",
+    setting: "PERMANENT_SESSION_LIFETIME (with SESSION_TYPE = \"redis\")",
+    unit: Unit::Seconds,
+    forever: &[],
+    long_above: Some(LONG_SESSION_SECS),
+    how: "",
+    keeps: "sessions (Flask-Session sets each one's TTL to PERMANENT_SESSION_LIFETIME, even when SESSION_PERMANENT is False)",
+    default: "31 days",
+    fix: "a session needs to outlive its last use by days, not months: lower PERMANENT_SESSION_LIFETIME",
+    source: "pallets-eco/flask-session src/flask_session/redis/redis.py `_upsert_session` @ 0.8.0, flask_session/sessions.py @ 0.4.1; pallets/flask src/flask/app.py `default_config`",
+};
+
+/// cachelib turns a timeout of 0 into -1 and then writes a plain SET.
+pub const FLASK_CACHING_DEFAULT_TIMEOUT: Retention = Retention {
+    rule: "flask-caching-timeout-zero",
+    library: "Flask-Caching 1.10 .. 2.4 on cachelib",
+    setting: "CACHE_DEFAULT_TIMEOUT (with a Redis CACHE_TYPE)",
+    unit: Unit::Seconds,
+    forever: &[Forever::Zero],
+    long_above: None,
+    how: "0 means \"never expire\" to cachelib's RedisCache (unlike Django, where it expires at once), which then writes a plain SET",
+    keeps: "every cached value",
+    default: "300 s",
+    fix: "set a number of seconds (or remove it for the 300 s default)",
+    source: "pallets-eco/cachelib src/cachelib/redis.py `_normalize_timeout`, `set`; pallets-eco/flask-caching src/flask_caching/__init__.py",
 };
 
 pub const CELERY_RESULT_EXPIRES: Retention = Retention {
