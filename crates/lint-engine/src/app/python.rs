@@ -105,8 +105,7 @@ impl Constants {
             let Some(a) = stmt.named_child(0).filter(|a| a.kind() == "assignment") else {
                 continue;
             };
-            let (Some(left), Some(right)) = (a.child_by_field_name("left"), a.child_by_field_name("right"))
-            else {
+            let Some((left, right)) = sides(a) else {
                 continue;
             };
             if left.kind() == "identifier" {
@@ -255,6 +254,11 @@ fn string_value(src: &Source<'_>, n: Node<'_>) -> Option<String> {
         _ => return None,
     }
     Some(out)
+}
+
+/// The target and value of an assignment (`left = right`).
+fn sides<'t>(assignment: Node<'t>) -> Option<(Node<'t>, Node<'t>)> {
+    Some((assignment.child_by_field_name("left")?, assignment.child_by_field_name("right")?))
 }
 
 /// The name a call is known by: `enqueue` for `q.enqueue(...)`, `Celery` for `celery.Celery(...)`.

@@ -60,9 +60,7 @@ pub(super) fn check<'t>(src: &Source<'_>, nodes: &[Node<'t>], consts: &Constants
     for &n in nodes {
         match n.kind() {
             "assignment" => {
-                let (Some(left), Some(right)) =
-                    (n.child_by_field_name("left"), n.child_by_field_name("right"))
-                else {
+                let Some((left, right)) = super::sides(n) else {
                     continue;
                 };
                 if let Some(name) = assigned_name(src, left) {

@@ -112,8 +112,7 @@ fn is_plain_dict_call(src: &Source<'_>, n: Node<'_>) -> bool {
 
 impl<'t> Dicts<'t> {
     fn assignment(&mut self, src: &Source<'_>, a: Node<'t>) {
-        let (Some(left), Some(right)) = (a.child_by_field_name("left"), a.child_by_field_name("right"))
-        else {
+        let Some((left, right)) = super::sides(a) else {
             return;
         };
         let block = block_of(a);

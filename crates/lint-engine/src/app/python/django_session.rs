@@ -40,8 +40,7 @@ pub(super) fn check(src: &Source<'_>, root: Node<'_>, consts: &Constants, out: &
         else {
             continue;
         };
-        let (Some(left), Some(right)) = (a.child_by_field_name("left"), a.child_by_field_name("right"))
-        else {
+        let Some((left, right)) = super::sides(a) else {
             continue;
         };
         if left.kind() != "identifier" {

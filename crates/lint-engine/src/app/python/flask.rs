@@ -82,9 +82,7 @@ fn collect<'t>(src: &Source<'_>, nodes: &[Node<'t>]) -> Vec<Setting<'t>> {
     for &n in nodes {
         match n.kind() {
             "assignment" => {
-                let (Some(left), Some(right)) =
-                    (n.child_by_field_name("left"), n.child_by_field_name("right"))
-                else {
+                let Some((left, right)) = super::sides(n) else {
                     continue;
                 };
                 match left.kind() {
