@@ -256,6 +256,49 @@ fn string_value(src: &Source<'_>, n: Node<'_>) -> Option<String> {
     Some(out)
 }
 
+/// Seconds of a number or a `timedelta(...)` literal (`days`, `hours`, `weeks`, ...); a string
+/// or anything computed is unknown.
+fn seconds_of(src: &Source<'_>, value: Node<'_>, consts: &Constants) -> Option<f64> {
+    match literal(src, value, Some(consts)) {
+        Lit::Int(n) => return Some(n as f64),
+        Lit::Float(f) => return Some(f),
+        _ => {}
+    }
+    if value.kind() != "call" || call_name(src, value) != Some("timedelta") {
+        return None;
+    }
+    let args = value.child_by_field_name("arguments")?;
+    let mut cursor = args.walk();
+    let mut total = 0.0;
+    // timedelta(days, seconds, microseconds, milliseconds, minutes, hours, weeks)
+    const POSITIONAL: [f64; 7] = [86_400.0, 1.0, 1e-6, 1e-3, 60.0, 3_600.0, 604_800.0];
+    for (i, a) in args.named_children(&mut cursor).enumerate() {
+        let (unit, v) = if a.kind() == "keyword_argument" {
+            let name = src.text_of(a.child_by_field_name("name")?);
+            let unit = match name {
+                "weeks" => 604_800.0,
+                "days" => 86_400.0,
+                "hours" => 3_600.0,
+                "minutes" => 60.0,
+                "seconds" => 1.0,
+                "milliseconds" => 1e-3,
+                "microseconds" => 1e-6,
+                _ => return None,
+            };
+            (unit, a.child_by_field_name("value")?)
+        } else {
+            (*POSITIONAL.get(i)?, a)
+        };
+        let n = match literal(src, v, Some(consts)) {
+            Lit::Int(n) => n as f64,
+            Lit::Float(f) => f,
+            _ => return None,
+        };
+        total += n * unit;
+    }
+    Some(total)
+}
+
 /// The target and value of an assignment (`left = right`).
 fn sides<'t>(assignment: Node<'t>) -> Option<(Node<'t>, Node<'t>)> {
     Some((assignment.child_by_field_name("left")?, assignment.child_by_field_name("right")?))

@@ -19,7 +19,9 @@
 use findings::Finding;
 use tree_sitter::Node;
 
-use super::{Constants, Lit, block_of, call_name, dict_pairs, keyword_args, literal, path_of, string_value};
+use super::{
+    Constants, Lit, block_of, call_name, dict_pairs, keyword_args, literal, path_of, seconds_of, string_value,
+};
 use crate::app::node::Source;
 use crate::app::retention::{self, Value};
 
@@ -185,32 +187,11 @@ fn is_redis_backend(src: &Source<'_>, value: Node<'_>, consts: &Constants) -> bo
     }
 }
 
-/// An expiry as the table reads it: `None`, or seconds when it is a number or `timedelta(0)`.
+/// An expiry as the table reads it: `None`, or seconds of a number or a `timedelta` (a string is
+/// not Celery's number: `"0"` is truthy and goes to SETEX).
 fn expires_value(src: &Source<'_>, value: Node<'_>, consts: &Constants) -> Option<Value> {
     match literal(src, value, Some(consts)) {
         Lit::None => Some(Value::Null),
-        // A string is not Celery's number: `"0"` is truthy and goes to SETEX.
-        Lit::Int(n) => Some(Value::Number(n as f64)),
-        Lit::Float(n) => Some(Value::Number(n)),
-        _ => is_zero(src, value, consts).then_some(Value::Number(0.0)),
+        _ => seconds_of(src, value, consts).map(Value::Number),
     }
-}
-
-/// `0`, `0.0` or `timedelta(0)` / `timedelta(seconds=0)` / `timedelta()`.
-fn is_zero(src: &Source<'_>, value: Node<'_>, consts: &Constants) -> bool {
-    match literal(src, value, Some(consts)) {
-        Lit::Int(0) => return true,
-        Lit::Float(0.0) => return true,
-        _ => {}
-    }
-    if value.kind() != "call" || call_name(src, value) != Some("timedelta") {
-        return false;
-    }
-    let Some(args) = value.child_by_field_name("arguments") else { return false };
-    let mut cursor = args.walk();
-    let parts: Vec<Node<'_>> = args.named_children(&mut cursor).collect();
-    parts.into_iter().all(|a| {
-        let v = if a.kind() == "keyword_argument" { a.child_by_field_name("value") } else { Some(a) };
-        v.is_some_and(|v| literal(src, v, Some(consts)).as_f64() == Some(0.0))
-    })
 }

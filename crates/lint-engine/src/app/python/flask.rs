@@ -21,7 +21,7 @@
 use findings::Finding;
 use tree_sitter::Node;
 
-use super::{Constants, Lit, call_name, dict_pairs, keyword_args, literal, string_value};
+use super::{Constants, Lit, call_name, dict_pairs, keyword_args, literal, seconds_of, string_value};
 use crate::app::node::Source;
 use crate::app::retention::{self, Value};
 
@@ -151,46 +151,4 @@ fn dict_args<'t>(call: Node<'t>) -> Vec<Node<'t>> {
     let Some(args) = call.child_by_field_name("arguments") else { return Vec::new() };
     let mut cursor = args.walk();
     args.named_children(&mut cursor).filter(|a| a.kind() == "dictionary").collect()
-}
-
-/// Seconds of a number or a `timedelta(...)` literal (`days`, `hours`, `weeks`, ...).
-fn seconds_of(src: &Source<'_>, value: Node<'_>, consts: &Constants) -> Option<f64> {
-    match literal(src, value, Some(consts)) {
-        Lit::Int(n) => return Some(n as f64),
-        Lit::Float(f) => return Some(f),
-        _ => {}
-    }
-    if value.kind() != "call" || call_name(src, value) != Some("timedelta") {
-        return None;
-    }
-    let args = value.child_by_field_name("arguments")?;
-    let mut cursor = args.walk();
-    let mut total = 0.0;
-    // timedelta(days, seconds, microseconds, milliseconds, minutes, hours, weeks)
-    const POSITIONAL: [f64; 7] = [86_400.0, 1.0, 1e-6, 1e-3, 60.0, 3_600.0, 604_800.0];
-    for (i, a) in args.named_children(&mut cursor).enumerate() {
-        let (unit, v) = if a.kind() == "keyword_argument" {
-            let name = src.text_of(a.child_by_field_name("name")?);
-            let unit = match name {
-                "weeks" => 604_800.0,
-                "days" => 86_400.0,
-                "hours" => 3_600.0,
-                "minutes" => 60.0,
-                "seconds" => 1.0,
-                "milliseconds" => 1e-3,
-                "microseconds" => 1e-6,
-                _ => return None,
-            };
-            (unit, a.child_by_field_name("value")?)
-        } else {
-            (*POSITIONAL.get(i)?, a)
-        };
-        let n = match literal(src, v, Some(consts)) {
-            Lit::Int(n) => n as f64,
-            Lit::Float(f) => f,
-            _ => return None,
-        };
-        total += n * unit;
-    }
-    Some(total)
 }

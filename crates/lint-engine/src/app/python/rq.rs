@@ -19,7 +19,7 @@ use tree_sitter::Node;
 
 use super::{Constants, call_name, keyword_args, literal};
 use crate::app::node::Source;
-use crate::app::retention::{self, Value};
+use crate::app::retention::{self, Retention, Value};
 
 /// RQ calls that take per-job TTLs.
 const JOB_CALLS: &[&str] = &["enqueue", "enqueue_call", "enqueue_at", "enqueue_in", "prepare_data", "job"];
@@ -33,19 +33,19 @@ pub(super) fn check(src: &Source<'_>, nodes: &[Node<'_>], consts: &Constants, ou
             continue;
         }
         for (kw, arg, value) in keyword_args(src, call) {
-            let row = match arg.as_str() {
-                "result_ttl" if is_job_call => &retention::RQ_RESULT_TTL,
-                "failure_ttl" if is_job_call => &retention::RQ_FAILURE_TTL,
-                "default_result_ttl" if is_worker => &retention::RQ_RESULT_TTL,
+            // The rows a setting is judged by, the first that reports winning.
+            let rows: &[&Retention] = match arg.as_str() {
+                "result_ttl" if is_job_call => &[&retention::RQ_RESULT_TTL],
+                "failure_ttl" if is_job_call => {
+                    &[&retention::RQ_FAILURE_TTL, &retention::RQ_FAILURE_TTL_LONG]
+                }
+                "default_result_ttl" if is_worker => &[&retention::RQ_RESULT_TTL],
                 _ => continue,
             };
             let Some(ttl) = literal(src, value, Some(consts)).as_f64() else { continue };
             let written = format!("{arg}={ttl}");
-            let long =
-                (row.rule == retention::RQ_FAILURE_TTL.rule).then_some(&retention::RQ_FAILURE_TTL_LONG);
-            if let Some((row, message)) = std::iter::once(row)
-                .chain(long)
-                .find_map(|row| row.judge(&written, Value::Number(ttl)).map(|m| (row, m)))
+            if let Some((row, message)) =
+                rows.iter().find_map(|row| row.judge(&written, Value::Number(ttl)).map(|m| (row, m)))
             {
                 out.push(src.finding(row.rule, kw, message));
             }
