@@ -51,6 +51,13 @@ struct Pair<'t> {
     value: Node<'t>,
 }
 
+impl<'t> Pair<'t> {
+    /// A `pair` node's key and value.
+    fn of(pair: Node<'t>) -> Option<Pair<'t>> {
+        Some(Pair { key: pair.child_by_field_name("key")?, value: pair.child_by_field_name("value")? })
+    }
+}
+
 /// The pairs of a hash literal or argument list, or `None` when it also holds a `**splat`
 /// (whose keys cannot be known). Positional arguments are skipped.
 fn pairs_of(n: Node<'_>) -> Option<Vec<Pair<'_>>> {
@@ -58,13 +65,7 @@ fn pairs_of(n: Node<'_>) -> Option<Vec<Pair<'_>>> {
     let mut cursor = n.walk();
     for child in n.named_children(&mut cursor) {
         match child.kind() {
-            "pair" => {
-                if let (Some(key), Some(value)) =
-                    (child.child_by_field_name("key"), child.child_by_field_name("value"))
-                {
-                    out.push(Pair { key, value });
-                }
-            }
+            "pair" => out.extend(Pair::of(child)),
             "hash" => out.extend(pairs_of(child)?),
             "hash_splat_argument" | "splat_argument" => return None,
             _ => {}

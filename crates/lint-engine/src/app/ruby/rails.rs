@@ -178,13 +178,7 @@ fn options_of<'t>(list: Node<'t>, skip: Option<Node<'t>>) -> Option<Vec<Pair<'t>
             continue;
         }
         match child.kind() {
-            "pair" => {
-                if let (Some(key), Some(value)) =
-                    (child.child_by_field_name("key"), child.child_by_field_name("value"))
-                {
-                    out.push(Pair { key, value });
-                }
-            }
+            "pair" => out.extend(Pair::of(child)),
             "hash" => out.extend(pairs_of(child)?),
             _ => return None,
         }
