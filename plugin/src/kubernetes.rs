@@ -192,11 +192,10 @@ pub async fn find_one(cluster: &Cluster, args: &KubeArgs, name: &str) -> anyhow:
 }
 
 /// The boxed future a reconnect returns (see [`redis_probe::keys::scan_resumable`]).
-pub type Reopening =
-    std::pin::Pin<Box<dyn std::future::Future<Output = Result<Probe, redis_probe::ProbeError>> + Send>>;
+pub use redis_probe::keys::ReconnectFuture as Reopening;
 
-/// Opens a fresh port-forward and probe to `pod` on each call, for a scan to resume on after
-/// a dropped stream. The forwards it opens are kept in `kept` (they must outlive the probes).
+/// Opens a fresh port-forward and probe to `pod` on each call, for a scan's read connection
+/// and for it to resume on after a dropped stream. The forwards it opens are kept in `kept` (they must outlive the probes).
 pub fn reconnector(
     cluster: &Cluster,
     pod: &RedisPod,

@@ -120,7 +120,8 @@ async fn a_sample_stops_early_and_extrapolates() {
     server.fill(0, "a", 10000, 0);
     server.fill(0, "b", 10000, 3600);
     let mut p = probe(&server).await;
-    let r = run(&mut p, &ScanOptions { sample: Some(5000), count: 500, ..ScanOptions::default() }).await;
+    let r =
+        run(&mut p, &ScanOptions { sample: Some(5000), count: Some(500), ..ScanOptions::default() }).await;
     assert_eq!(r.totals.keys, 5000);
     let s = r.sample.as_ref().unwrap();
     assert_eq!(s.scanned_keys, 5000);
@@ -194,7 +195,8 @@ async fn keys_deleted_or_changing_type_during_the_scan() {
             i += 200;
         }
     });
-    let r = run(&mut p, &ScanOptions { count: 100, rate: Some(40_000), ..ScanOptions::default() }).await;
+    let r =
+        run(&mut p, &ScanOptions { count: Some(100), rate: Some(40_000), ..ScanOptions::default() }).await;
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     churner.await.unwrap();
     assert_eq!(r.partial, None);
@@ -308,4 +310,158 @@ async fn a_second_drop_gives_a_partial_report() {
     let why = r.partial.as_deref().unwrap_or_else(|| panic!("not partial: {:?}", r.notes));
     assert!(why.contains("connection lost"), "{why}");
     assert!(r.totals.keys < 65_000, "{}", r.totals.keys);
+}
+
+/// A reconnect function for `target` that counts its calls and fails when `fail` is set.
+fn counting_reconnect(
+    target: Target,
+    calls: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    fail: bool,
+) -> impl FnMut() -> keys::ReconnectFuture + Send {
+    move || {
+        calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let target = target.clone();
+        Box::pin(async move {
+            if fail {
+                return Err(redis_probe::ProbeError::Connect {
+                    target: target.to_string(),
+                    reason: "max number of clients reached".into(),
+                });
+            }
+            Probe::connect(&target, Timeouts::default()).await
+        })
+    }
+}
+
+/// Polls CLIENT LIST until `until` is set; returns whether the read connection was seen.
+fn watch_for_reader(
+    server: &RedisServer,
+    until: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> std::thread::JoinHandle<bool> {
+    let socket = server.socket().to_path_buf();
+    std::thread::spawn(move || {
+        let mut seen = false;
+        while !until.load(std::sync::atomic::Ordering::SeqCst) {
+            let out = std::process::Command::new("redis-cli")
+                .arg("-s")
+                .arg(&socket)
+                .args(["CLIENT", "LIST"])
+                .output();
+            seen |= out.is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("name=redis-audit-reads"));
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        seen
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_big_keyspace_is_read_over_a_second_connection_and_counted_exactly() {
+    let server = RedisServer::start(&[]).unwrap();
+    server.fill(0, "user", 60_000, 0);
+    server.fill(0, "cache", 20_000, 3600);
+    server.fill(2, "other", 5_000, 0);
+    let target = Target::parse(&format!("{}?db=2", server.url())).unwrap();
+    let mut p = Probe::connect(&target, Timeouts::default()).await.unwrap();
+    let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut reconnect = counting_reconnect(target.clone(), calls.clone(), false);
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let watcher = watch_for_reader(&server, done.clone());
+    let r = keys::scan_resumable(&mut p, &ScanOptions::default(), &mut |_| {}, Some(&mut reconnect))
+        .await
+        .unwrap();
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    assert!(watcher.join().unwrap(), "no redis-audit-reads connection in CLIENT LIST during the scan");
+    assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 1);
+    assert_eq!(r.partial, None, "{:?}", r.notes);
+    assert_eq!(
+        r.dbs.iter().map(|d| (d.db, d.scanned.keys, d.complete)).collect::<Vec<_>>(),
+        [(0, 80_000, true), (2, 5_000, true)]
+    );
+    assert_eq!(r.totals.keys_without_ttl, 65_000);
+    assert_eq!(prefix(&r, 0, "cache:*").ttl_coverage, 1.0);
+    assert_eq!(r.vanished, 0);
+    // The probe is given back on its db, and the read connection is closed with the scan.
+    let _: () = p.cmd(redis::cmd("SET").arg("mine").arg("x")).await.unwrap();
+    assert_eq!(server.cli(&["-n", "2", "GET", "mine"]).trim(), "x");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while server.cli(&["CLIENT", "LIST"]).contains("name=redis-audit-reads") {
+        assert!(Instant::now() < deadline, "the read connection outlived the scan");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_second_connection_one_does_and_says_so() {
+    let server = RedisServer::start(&[]).unwrap();
+    server.fill(0, "k", 55_000, 0);
+    let target = Target::parse(&server.url()).unwrap();
+    let mut p = probe(&server).await;
+    // The second connection refused (a full maxclients): one connection, the fixed batch.
+    let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut refused = counting_reconnect(target.clone(), calls.clone(), true);
+    let r =
+        keys::scan_resumable(&mut p, &ScanOptions::default(), &mut |_| {}, Some(&mut refused)).await.unwrap();
+    assert_eq!(r.partial, None);
+    assert_eq!(r.totals.keys, 55_000);
+    let note =
+        r.notes.iter().find(|n| n.contains("second connection")).unwrap_or_else(|| panic!("{:?}", r.notes));
+    assert!(note.contains("max number of clients") && note.contains("COUNT 1000"), "{note}");
+    // A rate-limited scan, or a sample under the threshold, never opens one.
+    for opts in [
+        ScanOptions { rate: Some(1_000_000), ..ScanOptions::default() },
+        ScanOptions { sample: Some(2_000), ..ScanOptions::default() },
+    ] {
+        let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let mut reconnect = counting_reconnect(target.clone(), calls.clone(), false);
+        let r = keys::scan_resumable(&mut p, &opts, &mut |_| {}, Some(&mut reconnect)).await.unwrap();
+        assert_eq!(r.partial, None);
+        assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 0, "{opts:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_read_connection_is_reopened_and_the_scan_resumes() {
+    let server = RedisServer::start(&[]).unwrap();
+    server.fill(0, "k", 150_000, 0);
+    let target = Target::parse(&server.url()).unwrap();
+    let mut p = probe(&server).await;
+    let socket = server.socket().to_path_buf();
+    // Kill the read connection (only it) as soon as it shows up.
+    let killer = std::thread::spawn(move || {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            let out = std::process::Command::new("redis-cli")
+                .arg("-s")
+                .arg(&socket)
+                .args(["CLIENT", "LIST"])
+                .output();
+            let list = out.map(|o| String::from_utf8_lossy(&o.stdout).into_owned()).unwrap_or_default();
+            if let Some(id) = list
+                .lines()
+                .find(|l| l.contains("name=redis-audit-reads"))
+                .and_then(|l| l.split_whitespace().find_map(|f| f.strip_prefix("id=")))
+            {
+                std::thread::sleep(Duration::from_millis(100));
+                let _ = std::process::Command::new("redis-cli")
+                    .arg("-s")
+                    .arg(&socket)
+                    .args(["CLIENT", "KILL", "ID", id])
+                    .output();
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        false
+    });
+    let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut reconnect = counting_reconnect(target, calls.clone(), false);
+    // Small fixed batches keep the scan going long enough to be cut.
+    let opts = ScanOptions { count: Some(100), ..ScanOptions::default() };
+    let r = keys::scan_resumable(&mut p, &opts, &mut |_| {}, Some(&mut reconnect)).await.unwrap();
+    assert!(killer.join().unwrap(), "the read connection never showed up");
+    assert_eq!(r.partial, None, "{:?}", r.notes);
+    assert!(r.notes.iter().any(|n| n.contains("reconnected and resumed")), "{:?}", r.notes);
+    // Opened for the reads, then twice again to resume (SCAN and reads).
+    assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 3);
+    assert_eq!(r.totals.keys, 150_000, "each key exactly once");
 }

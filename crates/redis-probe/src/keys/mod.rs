@@ -2,7 +2,8 @@
 //! coverage, a TTL histogram, per-db totals, the frameworks that wrote the keys, the role
 //! they suggest, retention problems and what cleanups would free.
 //!
-//! Read-only and gentle: SCAN with a COUNT (default 1000), and per batch one pipeline of
+//! Read-only and gentle: SCAN with a small COUNT that adapts to the link (see [`batch`]), and
+//! per batch one pipeline of
 //! `MEMORY USAGE key` (the server's default SAMPLES, never `SAMPLES 0` for a whole scan: on a
 //! 1M-field hash that blocks Redis for ~0.5 s), `TYPE` and `PTTL` (+ `OBJECT IDLETIME`),
 //! sent together with the next `SCAN` (see [`scan`]). Memory is bounded whatever the
@@ -11,6 +12,7 @@
 //! Must not: write to Redis, read values, or keep per-key state for the whole keyspace.
 
 mod aggregate;
+pub mod batch;
 pub mod fingerprints;
 mod finish;
 pub mod prefix;
@@ -26,15 +28,16 @@ pub use prefix::{PrefixStats, display_key, pattern_of};
 pub use report::{DbReport, KeysReport, SampleInfo};
 pub use retention::{RULES, Reclaim, RetentionIssue};
 pub use role::RoleGuess;
-pub use scan::{Reconnect, scan, scan_resumable};
+pub use scan::{Reconnect, ReconnectFuture, scan, scan_resumable};
 pub use top::TopKey;
 pub use ttl::TtlBucket;
 
 /// How to scan.
 #[derive(Debug, Clone)]
 pub struct ScanOptions {
-    /// SCAN COUNT hint. About 1 ms of server time per call at 1000 (redis-audit-anchors §5.4).
-    pub count: u32,
+    /// SCAN COUNT hint, about 1.3 µs of uninterrupted server time per key; `None`: adapt it
+    /// (see [`batch`]) when the reads get a connection of their own, else [`DEFAULT_COUNT`].
+    pub count: Option<u32>,
     /// Biggest keys to report.
     pub top: usize,
     /// Stop after this many keys (spread over the dbs by size) and extrapolate.
@@ -57,10 +60,9 @@ pub struct ScanOptions {
     pub exact_top_max_elements: u64,
 }
 
-/// SCAN COUNT by default: one round trip per 1000 keys. 500 was tried (bench/RESULTS.md,
-/// 2026-11-23 14:50): other clients' worst PING was no better in the full benchmark, and
-/// through a 1 ms link the scan took 80% longer (the SCAN round trip per batch is no longer
-/// hidden behind the previous batch's reads). `--count` trades the two.
+/// SCAN COUNT when the reads share the SCAN connection: one round trip per 1000 keys. On one
+/// connection each SCAN waits behind the previous batch's reads, so smaller batches cost
+/// throughput: 500 took 80% longer through a 1 ms link (bench/RESULTS.md, 2026-11-23 14:50).
 pub const DEFAULT_COUNT: u32 = 1000;
 
 /// Elements `MEMORY USAGE` samples per key by default. The server's own default, 5, is a
@@ -74,7 +76,7 @@ pub const DEFAULT_SAMPLES: u32 = 64;
 impl Default for ScanOptions {
     fn default() -> Self {
         ScanOptions {
-            count: DEFAULT_COUNT,
+            count: None,
             top: 10,
             sample: None,
             rate: None,

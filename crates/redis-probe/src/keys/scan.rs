@@ -1,25 +1,39 @@
 //! The scan loop: one pipelined round trip per batch, with the next SCAN sent before the
 //! server has finished the current batch's reads.
 //!
-//! Per batch the client sends, back to back on one connection, `SCAN <next cursor>` and the
-//! pipeline `MEMORY USAGE k` / `TYPE k` / `PTTL k` (/ `OBJECT IDLETIME k`) for the keys the
-//! previous SCAN returned. SCAN's reply comes back first, so the following batch is on the
-//! wire while the server still works on this one's reads and while the client folds in the
-//! replies: the server never waits for the client, and wall time approaches the server's own
-//! CPU time (redis-audit-anchors §5.5). At most two read pipelines are in flight.
+//! Per batch the client sends `SCAN <next cursor>` and the pipeline `MEMORY USAGE k` /
+//! `TYPE k` / `PTTL k` (/ `OBJECT IDLETIME k`) for the keys the previous SCAN returned, so
+//! the following batch is on the wire while the server still works on this one's reads and
+//! while the client folds in the replies: the server never waits for the client, and wall
+//! time approaches the server's own CPU time (redis-audit-anchors §5.5).
+//!
+//! On a keyspace big enough to matter, the reads go over a second connection (opened with the
+//! caller's reconnect function) and up to [`DEPTH_TWO`] read pipelines are in flight: the
+//! SCANs no longer queue behind the reads, so small batches ([`super::batch`]) keep the
+//! server as busy as big ones did on one connection, while other clients wait behind much
+//! shorter commands. With one connection (none offered, or it failed), SCAN is sent first
+//! and at most two read pipelines are in flight.
 //!
 //! Keys deleted or expired between SCAN and the reads answer nil / `none` / -2 and are
 //! counted as vanished, never as data. Any failure after the first batch (connection lost,
 //! server restarted, timeout) ends the scan with a partial report that says so.
 
-use std::{collections::VecDeque, time::Instant};
+use std::{
+    collections::VecDeque,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Instant,
+};
 
 use redis::{Value, aio::MultiplexedConnection};
 use tokio::sync::oneshot;
 
 use super::{
-    Progress, ScanOptions,
+    DEFAULT_COUNT, Progress, ScanOptions,
     aggregate::{Aggregates, KeyRead},
+    batch::BatchSize,
     cursor_fraction,
     fingerprints::{Totals, framework_reports},
     report::{DbReport, KeysReport, SampleInfo},
@@ -34,6 +48,15 @@ type Reply<T> = oneshot::Receiver<redis::RedisResult<T>>;
 /// A batch's keys and the pending reply to their reads.
 type Pending = VecDeque<(u64, Vec<Vec<u8>>, Reply<Vec<Value>>)>;
 
+/// Keyspaces from this size on get a second connection for the reads; below it the scan
+/// takes a fraction of a second and a connection (a port-forward stream) is not worth it.
+const TWO_CONNECTIONS_FROM: u64 = 50_000;
+/// Read pipelines in flight with a read connection of its own: enough that a stall of the
+/// client (a descheduled thread) does not leave the server idle.
+const DEPTH_TWO: usize = 4;
+/// The name the read connection shows in CLIENT LIST.
+const READER_NAME: &str = "redis-audit-reads";
+
 /// Scans the keyspace of the server behind `probe` and reports on it.
 ///
 /// `progress` is called after each batch. Errors before the first batch (SCAN refused,
@@ -47,16 +70,20 @@ pub async fn scan(
     scan_resumable(probe, opts, progress, None).await
 }
 
-/// Opens a new connection to the same server, for [`scan_resumable`].
-pub type Reconnect<'a> = &'a mut (
-            dyn FnMut() -> std::pin::Pin<
-    Box<dyn std::future::Future<Output = Result<Probe, ProbeError>> + Send>,
-> + Send
-        );
+/// What a [`Reconnect`] returns: a new connection to the same server.
+pub type ReconnectFuture =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<Probe, ProbeError>> + Send>>;
 
-/// As [`scan`], but when the connection drops mid-scan (a Kubernetes port-forward closing),
-/// `reconnect` is called once and the scan goes on from the cursor of the oldest batch not yet
-/// read, so no key is counted twice or skipped; a second drop gives a partial report.
+/// Opens a new connection to the same server, for [`scan_resumable`]: once for the reads of a
+/// big keyspace, and once more to resume after a drop.
+pub type Reconnect<'a> = &'a mut (dyn FnMut() -> ReconnectFuture + Send);
+
+/// As [`scan`], but with a way to open more connections to the server. A keyspace of
+/// [`TWO_CONNECTIONS_FROM`] keys or more (without `--rate`) gets a second connection for the
+/// per-key reads (see the module doc). When a connection drops mid-scan (a Kubernetes
+/// port-forward closing), the scan reconnects once and goes on from the cursor of the oldest
+/// batch not yet read, so no key is counted twice or skipped; a second drop gives a partial
+/// report.
 pub async fn scan_resumable(
     probe: &mut Probe,
     opts: &ScanOptions,
@@ -103,20 +130,40 @@ pub async fn scan_resumable(
         }
         dbs = vec![0];
     }
-    let count = match opts.rate {
+    let fixed = opts.count.unwrap_or(DEFAULT_COUNT);
+    let mut batch = match opts.rate {
         // Keep bursts to ~100 ms of the allowed rate.
-        Some(rate) => opts.count.min(u32::try_from(rate / 10).unwrap_or(u32::MAX).max(10)),
-        None => opts.count,
-    }
-    .max(1);
+        Some(rate) => BatchSize::fixed(fixed.min(u32::try_from(rate / 10).unwrap_or(u32::MAX).max(10))),
+        None => BatchSize::fixed(fixed),
+    };
     let keys_at_start = |db: u32| keyspace.iter().find(|(d, _)| *d == db).map_or(0, |(_, n)| *n);
     let total_at_start: u64 = dbs.iter().map(|d| keys_at_start(*d)).sum();
+    // A rate-limited scan is paced by the limit, not by round trips: one connection does.
+    let mut reader: Option<Probe> = None;
+    if opts.rate.is_none()
+        && opts.sample.map_or(total_at_start, |s| s.min(total_at_start)) >= TWO_CONNECTIONS_FROM
+        && let Some(open) = reconnect.as_deref_mut()
+    {
+        match open_reader(open, None).await {
+            Ok(p) => {
+                if opts.count.is_none() {
+                    batch = BatchSize::adaptive();
+                }
+                reader = Some(p);
+            }
+            Err(e) => notes.push(format!(
+                "a second connection for the per-key reads could not be opened ({e}); the scan used one, at SCAN COUNT {fixed}"
+            )),
+        }
+    }
     let mut agg = Aggregates::new(opts);
     let mut run = Run {
         con: probe.connection().clone(),
+        reader: reader.as_mut().map(|r| r.connection().clone()),
+        queued: Arc::new(AtomicU64::new(0)),
         label: label.clone(),
         opts,
-        count,
+        batch,
         started: Instant::now(),
         requested: 0,
         read: 0,
@@ -128,6 +175,7 @@ pub async fn scan_resumable(
         sent_in_db: 0,
     };
     let mut selected = home_db;
+    let mut resumed = false;
     let mut db_reports = Vec::new();
     let mut top_all: Vec<TopKey> = Vec::new();
     let mut big_all: Vec<TopKey> = Vec::new();
@@ -142,6 +190,15 @@ pub async fn scan_resumable(
                 }
             }
         }
+        if let Some(r) = reader.as_mut()
+            && !cluster
+            && let Err(e) = r.select(db).await
+        {
+            notes.push(format!(
+                "the read connection failed ({e}); from db {db} on, the reads shared the SCAN connection"
+            ));
+            run.one_connection(&mut reader);
+        }
         let at_start = keys_at_start(db);
         let budget = opts.sample.filter(|s| *s < total_at_start).map(|s| {
             // Spread the sample over the dbs by size, at least one batch each.
@@ -153,18 +210,29 @@ pub async fn scan_resumable(
         if let Err(e) = &outcome
             && e.resume_from.is_some()
             && run.read > 0
-            && let Some(again) = reconnect.take()
+            && !resumed
+            && let Some(again) = reconnect.as_deref_mut()
         {
+            resumed = true;
             let cursor = e.resume_from.unwrap_or(0);
             let first = e.to_string();
             match again().await {
                 Ok(mut fresh) => {
-                    let selected_ok = cluster || fresh.cmd::<()>(redis::cmd("SELECT").arg(db)).await.is_ok();
+                    let selected_ok = cluster || fresh.select(db).await.is_ok();
                     if selected_ok {
                         notes.push(format!("{first}; reconnected and resumed db {db} from cursor {cursor}"));
                         run.con = fresh.connection().clone();
                         *probe = fresh;
                         selected = db;
+                        if reader.is_some() {
+                            // The read connection went down with the other (one port-forward, one
+                            // server); open it again, or go on with one.
+                            reader = open_reader(again, (!cluster).then_some(db)).await.ok();
+                            run.reader = reader.as_mut().map(|r| r.connection().clone());
+                            if reader.is_none() {
+                                run.one_connection(&mut reader);
+                            }
+                        }
                         let left = budget.map(|b| b.saturating_sub(run.sent_in_db));
                         outcome = run.db(db, left, cursor, &mut agg, progress).await;
                     }
@@ -291,6 +359,20 @@ pub async fn scan_resumable(
     })
 }
 
+/// Opens the connection the per-key reads go over (named so in CLIENT LIST), on `db`.
+async fn open_reader(
+    open: &mut (dyn FnMut() -> ReconnectFuture + Send),
+    db: Option<u32>,
+) -> Result<Probe, ProbeError> {
+    let mut p = open().await?;
+    if let Some(db) = db {
+        p.select(db).await?;
+    }
+    // CLIENT SETNAME may be refused by an ACL: the name is a courtesy.
+    let _ = p.cmd::<()>(redis::cmd("CLIENT").arg("SETNAME").arg(READER_NAME)).await;
+    Ok(p)
+}
+
 fn scale(t: &Totals, fraction: f64) -> Totals {
     let s = |v: u64| (v as f64 / fraction).round() as u64;
     Totals {
@@ -341,10 +423,15 @@ impl Errors {
 }
 
 pub(super) struct Run<'o> {
+    /// The SCAN connection (also the only one, when `reader` is `None`).
     pub(super) con: MultiplexedConnection,
+    /// The connection the per-key reads go over, when there is a second one.
+    reader: Option<MultiplexedConnection>,
+    /// Keys sent for reading whose replies have not arrived yet.
+    queued: Arc<AtomicU64>,
     label: String,
     pub(super) opts: &'o ScanOptions,
-    count: u32,
+    batch: BatchSize,
     started: Instant,
     /// Keys sent for reading, all dbs (for the rate limit).
     requested: u64,
@@ -415,19 +502,24 @@ fn dropped(e: &LinkError) -> bool {
     e.reason.contains("connection lost") || e.reason.contains("connection task ended")
 }
 
-/// Sends `SCAN` (if any) then the reads pipeline (if any) from one task, in that order, and
-/// hands each reply back as soon as it arrives.
+/// Sends `SCAN` (if any) on `run.con` and the reads pipeline for `keys` keys (if any) on the
+/// read connection, from one task and in that order (which matters when both are the same
+/// connection), and hands each reply back as soon as it arrives.
 fn launch(
-    con: &MultiplexedConnection,
+    run: &Run<'_>,
     scan: Option<redis::Cmd>,
-    reads: Option<redis::Pipeline>,
+    reads: Option<(redis::Pipeline, u64)>,
 ) -> (Option<Reply<Value>>, Option<Reply<Vec<Value>>>) {
     let (scan_tx, scan_rx) = oneshot::channel();
     let (reads_tx, reads_rx) = oneshot::channel();
     let has_scan = scan.is_some();
     let has_reads = reads.is_some();
-    let mut c1 = con.clone();
-    let mut c2 = con.clone();
+    let mut c1 = run.con.clone();
+    let mut c2 = run.reader.as_ref().unwrap_or(&run.con).clone();
+    let queued = run.queued.clone();
+    if let Some((_, keys)) = &reads {
+        queued.fetch_add(*keys, Ordering::Relaxed);
+    }
     tokio::spawn(async move {
         // join! polls the SCAN future first, so its request is queued on the connection first.
         let first = async {
@@ -436,8 +528,10 @@ fn launch(
             }
         };
         let second = async {
-            if let Some(p) = reads {
-                let _ = reads_tx.send(p.query_async::<Vec<Value>>(&mut c2).await);
+            if let Some((p, keys)) = reads {
+                let reply = p.query_async::<Vec<Value>>(&mut c2).await;
+                queued.fetch_sub(keys, Ordering::Relaxed);
+                let _ = reads_tx.send(reply);
             }
         };
         tokio::join!(first, second);
@@ -446,6 +540,21 @@ fn launch(
 }
 
 impl Run<'_> {
+    /// Goes on without the read connection: reads share the SCAN connection again, at the
+    /// fixed batch size (small batches only pay off with two connections).
+    fn one_connection(&mut self, reader: &mut Option<Probe>) {
+        *reader = None;
+        self.reader = None;
+        if self.batch.is_adaptive() {
+            self.batch = BatchSize::fixed(DEFAULT_COUNT);
+        }
+    }
+
+    /// Read pipelines kept in flight.
+    fn depth(&self) -> usize {
+        if self.reader.is_some() { DEPTH_TWO } else { 1 }
+    }
+
     pub(super) fn fail(&self, what: &'static str, reason: String) -> LinkError {
         LinkError { label: self.label.clone(), what, reason, resume_from: None }
     }
@@ -456,7 +565,7 @@ impl Run<'_> {
         if let Some(p) = &self.opts.pattern {
             c.arg("MATCH").arg(p);
         }
-        c.arg("COUNT").arg(self.count);
+        c.arg("COUNT").arg(self.batch.get());
         c
     }
 
@@ -511,7 +620,7 @@ impl Run<'_> {
         agg: &mut Aggregates,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<DbOutcome, LinkError> {
-        let (first, _) = launch(&self.con, Some(self.scan_cmd(start)), None);
+        let (first, _) = launch(self, Some(self.scan_cmd(start)), None);
         let mut next_scan = first;
         // The cursor the SCAN in flight was sent with, and per pending batch the cursor of the
         // SCAN that returned its keys: where to resume if the connection drops.
@@ -559,9 +668,10 @@ impl Run<'_> {
             complete = cursor == 0 && !truncated;
             fraction = cursor_fraction(cursor);
             self.pace().await;
+            self.batch.observe(self.queued.load(Ordering::Relaxed));
             let scan = (!stop).then(|| self.scan_cmd(cursor));
-            let reads = (!keys.is_empty()).then(|| self.reads(&keys));
-            let (s, r) = launch(&self.con, scan, reads);
+            let reads = (!keys.is_empty()).then(|| (self.reads(&keys), keys.len() as u64));
+            let (s, r) = launch(self, scan, reads);
             next_scan = s;
             sent_here += keys.len() as u64;
             self.sent_in_db += keys.len() as u64;
@@ -571,7 +681,7 @@ impl Run<'_> {
             }
             scan_input = cursor;
             // Fold in the older batch while the server works on the newer one.
-            while pending.len() > 1 || (next_scan.is_none() && !pending.is_empty()) {
+            while pending.len() > self.depth() || (next_scan.is_none() && !pending.is_empty()) {
                 let Some((input, keys, rx)) = pending.pop_front() else { break };
                 if let Err(mut e) = self.fold(db, &keys, rx, agg).await {
                     e.resume_from = dropped(&e).then_some(input);
