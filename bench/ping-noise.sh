@@ -6,13 +6,16 @@
 # PING of each run, the server's longest command (LATENCY LATEST) and the machine's CPU steal
 # time during it. Appends an entry to bench/RESULTS.md.
 # Environment: RUNS (3), SECS (30), MODE (cleanup: `cleanup --delete --apply` at the default
-# rate; keys: `keys` at default settings, repeated until SECS is up).
+# rate; keys: `keys` at default settings, repeated until SECS is up), PROBE_RT (0; 1: the
+# probe at real-time priority, a client with a CPU of its own, see keys-vs-peers.sh).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 WORK="$ROOT/bench/work/ping-noise"
 RUNS="${RUNS:-3}"
 SECS="${SECS:-30}"
 MODE="${MODE:-cleanup}"
+PROBE=(python3)
+if [ "${PROBE_RT:-0}" = 1 ] && chrt -f 50 true 2>/dev/null; then PROBE=(chrt -f 50 python3); else PROBE_RT=0; fi
 mkdir -p "$WORK"
 rm -f "$WORK"/*
 cargo build --release -q -p redis-audit --manifest-path "$ROOT/Cargo.toml"
@@ -35,7 +38,7 @@ run() {  # run NAME CMD...
   "${R[@]}" CONFIG SET latency-monitor-threshold 1 > /dev/null
   "${R[@]}" LATENCY RESET > /dev/null
   rm -f "$WORK/stop"
-  python3 "$ROOT/bench/ping_probe.py" 127.0.0.1 "$PORT" "$WORK/stop" > "$WORK/ping" &
+  "${PROBE[@]}" "$ROOT/bench/ping_probe.py" 127.0.0.1 "$PORT" "$WORK/stop" > "$WORK/ping" &
   local probe=$!
   s0="$(steal)"
   timeout "$SECS" "$@" > /dev/null 2>&1 || true
@@ -61,7 +64,7 @@ echo "$TABLE"
   echo
   echo "## $(date -u '+%Y-%m-%d %H:%M') UTC: ping-noise"
   echo
-  echo "- command: \`MODE=$MODE bash bench/ping-noise.sh\` (RUNS=$RUNS, SECS=$SECS); redis-audit at $(git -C "$ROOT" rev-parse --short HEAD); $(redis-server --version | cut -d' ' -f1-3); nproc $(nproc)"
+  echo "- command: \`MODE=$MODE bash bench/ping-noise.sh\` (RUNS=$RUNS, SECS=$SECS, PROBE_RT=${PROBE_RT:-0}); redis-audit at $(git -C "$ROOT" rev-parse --short HEAD); $(redis-server --version | cut -d' ' -f1-3); nproc $(nproc)"
   echo "- idle: the PING probe alone against the server; busy loop: a shell loop spinning on one core, no Redis client; cleanup: \`cleanup --pattern 'del:*' --delete --apply --no-backup\` at the default rate and batch; keys: \`keys -o json\` at default settings, repeated; each cut after $SECS s"
   echo
   echo "$TABLE"

@@ -5,14 +5,16 @@
 //! to 16 KB of the per-key reads the server takes from the scan's read connection in the same
 //! event-loop turn. Small batches keep those waits short; but SCAN's cursor is serial, so each
 //! batch costs a round trip, and a batch too small for the link lets the server run out of
-//! reads to do. With the reads on a connection of their own (see `scan.rs`), the chain of
-//! SCANs only has to keep the read queue from running dry: [`BatchSize::observe`] grows the
-//! batch when the queue is nearly empty as a SCAN reply arrives and shrinks it while the
-//! queue stays deep, so it settles on the smallest batch that keeps the server busy: a few
+//! reads to do. With the SCANs in a task of their own and the reads on a connection of their
+//! own (see `scan.rs`), the chain of SCANs only has to keep the read queue from running dry:
+//! [`BatchSize::observe`] grows the batch when the scan loop had to wait for a SCAN reply
+//! while less than half a batch of reads was left on the server, and shrinks it while replies are
+//! already waiting, so it settles on the smallest batch that keeps the server busy: a few
 //! hundred keys on loopback, up to [`AUTO_MAX`] over a slow link.
 
-/// Smallest automatic batch: below this, even loopback round trips cannot keep up.
-pub const AUTO_MIN: u32 = 200;
+/// Smallest automatic batch: 250 keys still keep a loopback server busy (bench/RESULTS.md,
+/// 2026-11-23 22:00), at about 0.3 ms per SCAN.
+pub const AUTO_MIN: u32 = 250;
 /// Largest automatic batch: the old fixed default, which a 1 ms link needs.
 pub const AUTO_MAX: u32 = 1000;
 /// Where an automatic batch starts.
@@ -42,18 +44,19 @@ impl BatchSize {
         self.adaptive
     }
 
-    /// Called as each SCAN reply arrives, with the keys whose reads the server has not
-    /// answered yet. Under one batch queued, the server may idle before the next SCAN's keys
-    /// reach it: grow by a quarter. Three batches or more queued, the SCANs are ahead of what
-    /// the server can read: shrink by a tenth (slowly, so one stall does not swing it).
-    pub(super) fn observe(&mut self, queued_keys: u64) {
+    /// Called as the scan loop takes each SCAN reply: `waited` says whether it had to wait
+    /// for it, `queued_keys` how many keys' reads the server has not answered yet. Waited,
+    /// with under half a batch of reads left, the server may idle before these keys reach it: grow
+    /// by a quarter. The reply already there and a batch or more queued, the SCANs are ahead
+    /// of the reads: shrink by a tenth (slowly, so one stall does not swing it).
+    pub(super) fn observe(&mut self, queued_keys: u64, waited: bool) {
         if !self.adaptive {
             return;
         }
         let count = u64::from(self.count);
-        let next = if queued_keys < count {
+        let next = if waited && queued_keys < count / 2 {
             count + count / 4
-        } else if queued_keys >= 3 * count {
+        } else if !waited && queued_keys >= count {
             count - count / 10
         } else {
             count
@@ -69,18 +72,18 @@ mod tests {
     #[test]
     fn a_fixed_size_never_moves() {
         let mut b = BatchSize::fixed(250);
-        b.observe(0);
-        b.observe(1_000_000);
+        b.observe(0, true);
+        b.observe(1_000_000, false);
         assert_eq!(b.get(), 250);
         assert_eq!(BatchSize::fixed(0).get(), 1);
     }
 
     #[test]
-    fn an_empty_queue_grows_the_batch_up_to_the_cap() {
+    fn waiting_on_scan_with_an_empty_queue_grows_the_batch_up_to_the_cap() {
         let mut b = BatchSize::adaptive();
         let mut seen = vec![b.get()];
         for _ in 0..20 {
-            b.observe(0);
+            b.observe(0, true);
             seen.push(b.get());
         }
         assert!(seen.windows(2).all(|w| w[1] >= w[0]), "{seen:?}");
@@ -88,21 +91,23 @@ mod tests {
     }
 
     #[test]
-    fn a_deep_queue_shrinks_it_down_to_the_floor() {
+    fn scans_ahead_of_a_busy_server_shrink_it_down_to_the_floor() {
         let mut b = BatchSize::adaptive();
         for _ in 0..50 {
-            let deep = 3 * u64::from(b.get());
-            b.observe(deep);
+            let queued = u64::from(b.get());
+            b.observe(queued, false);
         }
         assert_eq!(b.get(), AUTO_MIN);
     }
 
     #[test]
-    fn between_one_and_three_batches_queued_it_holds() {
+    fn otherwise_it_holds() {
         let mut b = BatchSize::adaptive();
-        let before = b.get();
-        b.observe(u64::from(before));
-        b.observe(2 * u64::from(before));
-        assert_eq!(b.get(), before);
+        let before = u64::from(b.get());
+        // Waited, but the server still has a batch to read: the SCANs keep up.
+        b.observe(before, true);
+        // Ahead, but the server is nearly out of reads: not a reason to shrink.
+        b.observe(before / 2, false);
+        assert_eq!(u64::from(b.get()), before);
     }
 }

@@ -7,12 +7,15 @@
 //! while the client folds in the replies: the server never waits for the client, and wall
 //! time approaches the server's own CPU time (redis-audit-anchors §5.5).
 //!
-//! On a keyspace big enough to matter, the reads go over a second connection (opened with the
-//! caller's reconnect function) and up to [`DEPTH_TWO`] read pipelines are in flight: the
-//! SCANs no longer queue behind the reads, so small batches ([`super::batch`]) keep the
-//! server as busy as big ones did on one connection, while other clients wait behind much
-//! shorter commands. With one connection (none offered, or it failed), SCAN is sent first
-//! and at most two read pipelines are in flight.
+//! The SCANs run in a task of their own ([`scan_chain`]), each sent the moment the previous
+//! reply is in, so the chain never waits for the loop that builds pipelines and folds
+//! replies. On a keyspace big enough to matter, the reads also go over a second connection
+//! (opened with the caller's reconnect function) with up to [`DEPTH_TWO`] read pipelines in
+//! flight, so the SCANs no longer queue behind them either: small batches
+//! ([`super::batch`]) then keep the server as busy as batches of 1000 did, while other
+//! clients wait behind much shorter commands (the server's longest event-loop turns halve,
+//! bench/RESULTS.md). With one connection (none offered, or it failed), each SCAN is sent
+//! ahead of the previous batch's reads and at most two read pipelines are in flight.
 //!
 //! Keys deleted or expired between SCAN and the reads answer nil / `none` / -2 and are
 //! counted as vanished, never as data. Any failure after the first batch (connection lost,
@@ -22,7 +25,7 @@ use std::{
     collections::VecDeque,
     sync::{
         Arc,
-        atomic::{AtomicU64, Ordering},
+        atomic::{AtomicU32, AtomicU64, Ordering},
     },
     time::Instant,
 };
@@ -163,6 +166,7 @@ pub async fn scan_resumable(
         queued: Arc::new(AtomicU64::new(0)),
         label: label.clone(),
         opts,
+        count: Arc::new(AtomicU32::new(batch.get())),
         batch,
         started: Instant::now(),
         requested: 0,
@@ -432,6 +436,8 @@ pub(super) struct Run<'o> {
     label: String,
     pub(super) opts: &'o ScanOptions,
     batch: BatchSize,
+    /// The SCAN COUNT the chain uses next (`batch`'s current value).
+    count: Arc<AtomicU32>,
     started: Instant,
     /// Keys sent for reading, all dbs (for the rate limit).
     requested: u64,
@@ -502,41 +508,76 @@ fn dropped(e: &LinkError) -> bool {
     e.reason.contains("connection lost") || e.reason.contains("connection task ended")
 }
 
-/// Sends `SCAN` (if any) on `run.con` and the reads pipeline for `keys` keys (if any) on the
-/// read connection, from one task and in that order (which matters when both are the same
-/// connection), and hands each reply back as soon as it arrives.
-fn launch(
-    run: &Run<'_>,
-    scan: Option<redis::Cmd>,
-    reads: Option<(redis::Pipeline, u64)>,
-) -> (Option<Reply<Value>>, Option<Reply<Vec<Value>>>) {
-    let (scan_tx, scan_rx) = oneshot::channel();
-    let (reads_tx, reads_rx) = oneshot::channel();
-    let has_scan = scan.is_some();
-    let has_reads = reads.is_some();
-    let mut c1 = run.con.clone();
-    let mut c2 = run.reader.as_ref().unwrap_or(&run.con).clone();
-    let queued = run.queued.clone();
-    if let Some((_, keys)) = &reads {
-        queued.fetch_add(*keys, Ordering::Relaxed);
+/// A SCAN's reply: the cursor it was sent with, the one it returned, and its keys.
+struct ChainBatch {
+    input: u64,
+    cursor: u64,
+    keys: Vec<Vec<u8>>,
+}
+
+/// Sends SCAN after SCAN from `start`, each as soon as the previous reply is in (before that
+/// reply's batch is handed on), with the COUNT `count` holds at the time; ends after the last
+/// batch (cursor 0), when the receiver is gone, or with the first failure (whose
+/// `resume_from` is the cursor the failed SCAN was sent with).
+async fn scan_chain(
+    con: MultiplexedConnection,
+    label: String,
+    pattern: Option<String>,
+    count: Arc<AtomicU32>,
+    start: u64,
+    tx: tokio::sync::mpsc::Sender<Result<ChainBatch, LinkError>>,
+) {
+    let scan = |input: u64| {
+        let mut cmd = redis::cmd("SCAN");
+        cmd.arg(input);
+        if let Some(p) = &pattern {
+            cmd.arg("MATCH").arg(p);
+        }
+        cmd.arg("COUNT").arg(count.load(Ordering::Relaxed).max(1));
+        let (mut con, label) = (con.clone(), label.clone());
+        async move {
+            let fail = |reason: String| LinkError { label, what: "SCAN", reason, resume_from: Some(input) };
+            match cmd.query_async::<Value>(&mut con).await {
+                Ok(reply) => match parse_scan(reply) {
+                    Some((cursor, keys)) => Ok(ChainBatch { input, cursor, keys }),
+                    None => Err(fail("unexpected reply shape".into())),
+                },
+                Err(e) => Err(fail(describe(&e))),
+            }
+        }
+    };
+    let mut reply = scan(start).await;
+    loop {
+        let next = match &reply {
+            Ok(b) if b.cursor != 0 => b.cursor,
+            _ => {
+                let _ = tx.send(reply).await;
+                return;
+            }
+        };
+        // join! polls the SCAN first, so it is on the wire before the batch reaches the loop
+        // that sends its reads (on one connection, SCAN must precede them).
+        let (following, handed) = tokio::join!(scan(next), tx.send(reply));
+        if handed.is_err() {
+            return;
+        }
+        reply = following;
     }
+}
+
+/// Sends the reads pipeline for `keys` keys on the read connection from a task of its own,
+/// and hands the reply back when it arrives.
+fn launch_reads(run: &Run<'_>, reads: redis::Pipeline, keys: u64) -> Reply<Vec<Value>> {
+    let (tx, rx) = oneshot::channel();
+    let mut con = run.reader.as_ref().unwrap_or(&run.con).clone();
+    let queued = run.queued.clone();
+    queued.fetch_add(keys, Ordering::Relaxed);
     tokio::spawn(async move {
-        // join! polls the SCAN future first, so its request is queued on the connection first.
-        let first = async {
-            if let Some(cmd) = scan {
-                let _ = scan_tx.send(cmd.query_async::<Value>(&mut c1).await);
-            }
-        };
-        let second = async {
-            if let Some((p, keys)) = reads {
-                let reply = p.query_async::<Vec<Value>>(&mut c2).await;
-                queued.fetch_sub(keys, Ordering::Relaxed);
-                let _ = reads_tx.send(reply);
-            }
-        };
-        tokio::join!(first, second);
+        let reply = reads.query_async::<Vec<Value>>(&mut con).await;
+        queued.fetch_sub(keys, Ordering::Relaxed);
+        let _ = tx.send(reply);
     });
-    (has_scan.then_some(scan_rx), has_reads.then_some(reads_rx))
+    rx
 }
 
 impl Run<'_> {
@@ -557,16 +598,6 @@ impl Run<'_> {
 
     pub(super) fn fail(&self, what: &'static str, reason: String) -> LinkError {
         LinkError { label: self.label.clone(), what, reason, resume_from: None }
-    }
-
-    fn scan_cmd(&self, cursor: u64) -> redis::Cmd {
-        let mut c = redis::cmd("SCAN");
-        c.arg(cursor);
-        if let Some(p) = &self.opts.pattern {
-            c.arg("MATCH").arg(p);
-        }
-        c.arg("COUNT").arg(self.batch.get());
-        c
     }
 
     fn reads(&self, keys: &[Vec<u8>]) -> redis::Pipeline {
@@ -620,11 +651,20 @@ impl Run<'_> {
         agg: &mut Aggregates,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<DbOutcome, LinkError> {
-        let (first, _) = launch(self, Some(self.scan_cmd(start)), None);
-        let mut next_scan = first;
-        // The cursor the SCAN in flight was sent with, and per pending batch the cursor of the
-        // SCAN that returned its keys: where to resume if the connection drops.
-        let mut scan_input = start;
+        // The SCANs run in a task of their own, each sent as soon as the previous reply is in,
+        // so the chain never waits for this loop (building pipelines, folding replies). The
+        // channel's bound keeps it at most a few batches ahead.
+        let (tx, mut batches) = tokio::sync::mpsc::channel(2);
+        let chain = tokio::spawn(scan_chain(
+            self.con.clone(),
+            self.label.clone(),
+            self.opts.pattern.clone(),
+            self.count.clone(),
+            start,
+            tx,
+        ));
+        // Per pending batch the cursor of the SCAN that returned its keys: where to resume if
+        // the connection drops.
         let mut pending: Pending = VecDeque::new();
         if start == 0 {
             self.sent_in_db = 0;
@@ -633,27 +673,29 @@ impl Run<'_> {
         let mut fraction = 0.0;
         let mut complete = false;
         let mut result = Ok(());
-        while let Some(rx) = next_scan.take() {
-            let reply = match rx.await {
-                Ok(Ok(v)) => v,
-                Ok(Err(e)) => {
-                    let mut err = self.fail("SCAN", describe(&e));
+        loop {
+            let (next, waited) = match batches.try_recv() {
+                Ok(b) => (b, false),
+                Err(tokio::sync::mpsc::error::TryRecvError::Empty) => match batches.recv().await {
+                    Some(b) => (b, true),
+                    None => break,
+                },
+                Err(tokio::sync::mpsc::error::TryRecvError::Disconnected) => break,
+            };
+            let ChainBatch { input, cursor, mut keys } = match next {
+                Ok(b) => b,
+                Err(mut err) => {
                     if dropped(&err) {
-                        err.resume_from = Some(pending.front().map_or(scan_input, |p| p.0));
+                        err.resume_from =
+                            Some(pending.front().map_or(err.resume_from.unwrap_or(start), |p| p.0));
                         let unread = pending.iter().map(|p| p.1.len() as u64).sum::<u64>();
                         self.sent_in_db = self.sent_in_db.saturating_sub(unread);
+                    } else {
+                        err.resume_from = None;
                     }
                     result = Err(err);
                     break;
                 }
-                Err(_) => {
-                    result = Err(self.fail("SCAN", "the connection task ended".into()));
-                    break;
-                }
-            };
-            let Some((cursor, mut keys)) = parse_scan(reply) else {
-                result = Err(self.fail("SCAN", "unexpected reply shape".into()));
-                break;
             };
             let mut stop = cursor == 0;
             let mut truncated = false;
@@ -667,21 +709,22 @@ impl Run<'_> {
             }
             complete = cursor == 0 && !truncated;
             fraction = cursor_fraction(cursor);
-            self.pace().await;
-            self.batch.observe(self.queued.load(Ordering::Relaxed));
-            let scan = (!stop).then(|| self.scan_cmd(cursor));
-            let reads = (!keys.is_empty()).then(|| (self.reads(&keys), keys.len() as u64));
-            let (s, r) = launch(self, scan, reads);
-            next_scan = s;
-            sent_here += keys.len() as u64;
-            self.sent_in_db += keys.len() as u64;
-            self.requested += keys.len() as u64;
-            if let Some(r) = r {
-                pending.push_back((scan_input, keys, r));
+            if stop {
+                // No more SCANs: what the chain sends from now on is dropped unread.
+                batches.close();
             }
-            scan_input = cursor;
-            // Fold in the older batch while the server works on the newer one.
-            while pending.len() > self.depth() || (next_scan.is_none() && !pending.is_empty()) {
+            self.pace().await;
+            self.batch.observe(self.queued.load(Ordering::Relaxed), waited);
+            self.count.store(self.batch.get(), Ordering::Relaxed);
+            if !keys.is_empty() {
+                let rx = launch_reads(self, self.reads(&keys), keys.len() as u64);
+                sent_here += keys.len() as u64;
+                self.sent_in_db += keys.len() as u64;
+                self.requested += keys.len() as u64;
+                pending.push_back((input, keys, rx));
+            }
+            // Fold in the older batches while the server works on the newer ones.
+            while pending.len() > self.depth() || (stop && !pending.is_empty()) {
                 let Some((input, keys, rx)) = pending.pop_front() else { break };
                 if let Err(mut e) = self.fold(db, &keys, rx, agg).await {
                     e.resume_from = dropped(&e).then_some(input);
@@ -697,10 +740,11 @@ impl Run<'_> {
                     fraction: self.fraction(fraction),
                 });
             }
-            if result.is_err() {
+            if result.is_err() || stop {
                 break;
             }
         }
+        chain.abort();
         result.map(|()| DbOutcome { complete, fraction })
     }
 
