@@ -333,6 +333,12 @@ fn counting_reconnect(
     }
 }
 
+/// CLIENT LIST of the server behind `socket` (from threads that cannot borrow the server).
+fn client_list(socket: &std::path::Path) -> String {
+    let out = std::process::Command::new("redis-cli").arg("-s").arg(socket).args(["CLIENT", "LIST"]).output();
+    out.map(|o| String::from_utf8_lossy(&o.stdout).into_owned()).unwrap_or_default()
+}
+
 /// Polls CLIENT LIST until `until` is set; returns whether the read connection was seen.
 fn watch_for_reader(
     server: &RedisServer,
@@ -342,12 +348,7 @@ fn watch_for_reader(
     std::thread::spawn(move || {
         let mut seen = false;
         while !until.load(std::sync::atomic::Ordering::SeqCst) {
-            let out = std::process::Command::new("redis-cli")
-                .arg("-s")
-                .arg(&socket)
-                .args(["CLIENT", "LIST"])
-                .output();
-            seen |= out.is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("name=redis-audit-reads"));
+            seen |= client_list(&socket).contains("name=redis-audit-reads");
             std::thread::sleep(Duration::from_millis(5));
         }
         seen
@@ -430,12 +431,7 @@ async fn a_killed_read_connection_is_reopened_and_the_scan_resumes() {
     let killer = std::thread::spawn(move || {
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
-            let out = std::process::Command::new("redis-cli")
-                .arg("-s")
-                .arg(&socket)
-                .args(["CLIENT", "LIST"])
-                .output();
-            let list = out.map(|o| String::from_utf8_lossy(&o.stdout).into_owned()).unwrap_or_default();
+            let list = client_list(&socket);
             if let Some(id) = list
                 .lines()
                 .find(|l| l.contains("name=redis-audit-reads"))

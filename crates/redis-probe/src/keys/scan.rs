@@ -166,7 +166,6 @@ pub async fn scan_resumable(
         queued: Arc::new(AtomicU64::new(0)),
         label: label.clone(),
         opts,
-        count: Arc::new(AtomicU32::new(batch.get())),
         batch,
         started: Instant::now(),
         requested: 0,
@@ -232,9 +231,9 @@ pub async fn scan_resumable(
                             // The read connection went down with the other (one port-forward, one
                             // server); open it again, or go on with one.
                             reader = open_reader(again, (!cluster).then_some(db)).await.ok();
-                            run.reader = reader.as_mut().map(|r| r.connection().clone());
-                            if reader.is_none() {
-                                run.one_connection(&mut reader);
+                            match reader.as_mut() {
+                                Some(r) => run.reader = Some(r.connection().clone()),
+                                None => run.one_connection(&mut reader),
                             }
                         }
                         let left = budget.map(|b| b.saturating_sub(run.sent_in_db));
@@ -436,8 +435,6 @@ pub(super) struct Run<'o> {
     label: String,
     pub(super) opts: &'o ScanOptions,
     batch: BatchSize,
-    /// The SCAN COUNT the chain uses next (`batch`'s current value).
-    count: Arc<AtomicU32>,
     started: Instant,
     /// Keys sent for reading, all dbs (for the rate limit).
     requested: u64,
@@ -655,11 +652,13 @@ impl Run<'_> {
         // so the chain never waits for this loop (building pipelines, folding replies). The
         // channel's bound keeps it at most a few batches ahead.
         let (tx, mut batches) = tokio::sync::mpsc::channel(2);
+        // The COUNT the chain sends next: `self.batch` as it adapts.
+        let count = Arc::new(AtomicU32::new(self.batch.get()));
         let chain = tokio::spawn(scan_chain(
             self.con.clone(),
             self.label.clone(),
             self.opts.pattern.clone(),
-            self.count.clone(),
+            count.clone(),
             start,
             tx,
         ));
@@ -675,12 +674,13 @@ impl Run<'_> {
         let mut result = Ok(());
         loop {
             let (next, waited) = match batches.try_recv() {
-                Ok(b) => (b, false),
-                Err(tokio::sync::mpsc::error::TryRecvError::Empty) => match batches.recv().await {
-                    Some(b) => (b, true),
-                    None => break,
-                },
-                Err(tokio::sync::mpsc::error::TryRecvError::Disconnected) => break,
+                Ok(b) => (Some(b), false),
+                Err(_) => (batches.recv().await, true),
+            };
+            // The chain always hands on its last batch or its failure before it ends.
+            let Some(next) = next else {
+                result = Err(self.fail("SCAN", "the connection task ended".into()));
+                break;
             };
             let ChainBatch { input, cursor, mut keys } = match next {
                 Ok(b) => b,
@@ -709,13 +709,9 @@ impl Run<'_> {
             }
             complete = cursor == 0 && !truncated;
             fraction = cursor_fraction(cursor);
-            if stop {
-                // No more SCANs: what the chain sends from now on is dropped unread.
-                batches.close();
-            }
             self.pace().await;
             self.batch.observe(self.queued.load(Ordering::Relaxed), waited);
-            self.count.store(self.batch.get(), Ordering::Relaxed);
+            count.store(self.batch.get(), Ordering::Relaxed);
             if !keys.is_empty() {
                 let rx = launch_reads(self, self.reads(&keys), keys.len() as u64);
                 sent_here += keys.len() as u64;
