@@ -88,11 +88,23 @@ srv_cpu() { "${R[@]}" INFO cpu | tr -d '\r' | awk -F: '/^used_cpu_(sys|user):/{s
 # The server's own view: the longest single command or event-loop stall (LATENCY LATEST,
 # threshold 1 ms) during the run. PING outliers beyond it are CPU scheduling on a machine
 # where server, client and probe share the cores, not time the server spent on the scan.
-latency_reset() { "${R[@]}" CONFIG SET latency-monitor-threshold 1 > /dev/null; "${R[@]}" LATENCY RESET > /dev/null; }
+latency_reset() {
+  "${R[@]}" CONFIG SET latency-monitor-threshold 1 slowlog-log-slower-than 1000 slowlog-max-len 1024 > /dev/null
+  "${R[@]}" LATENCY RESET > /dev/null; "${R[@]}" SLOWLOG RESET > /dev/null
+}
+# The slowest single command of the run (SLOWLOG, >= 1 ms): "ms COMMAND ARG". A MEMORY USAGE
+# of a one-field string taking milliseconds is the server's thread losing its CPU, not work.
+slowest() {
+  "${R[@]}" --json SLOWLOG GET 1024 | python3 -c '
+import json, sys
+rows = json.load(sys.stdin) or []
+top = max(rows, key=lambda r: r[2], default=None)
+print("-" if top is None else "%.1f %s" % (top[2] / 1000, " ".join(top[3][:3])[:40]))'
+}
 # LATENCY LATEST, raw: four lines per event (name, time, latest ms, max ms).
 latency_max() { "${R[@]}" LATENCY LATEST | awk 'NR % 4 == 0 && $1 > m {m = $1} END {print m + 0}'; }
 
-declare -A WALL CPU PING RSS P99 STALL STEAL
+declare -A WALL CPU PING RSS P99 STALL STEAL SLOWEST
 measure() {
   local name="$1"; shift
   local stop="$WORK/stop.$name" cpu0 cpu1 t0 t1 probe st0 st1
@@ -117,9 +129,10 @@ measure() {
   P99[$name]="$(awk '{print $3}' "$WORK/$name.ping")"
   STALL[$name]="$(latency_max 2>/dev/null || echo '?')"
   STEAL[$name]=$((st1 - st0))
+  SLOWEST[$name]="$(slowest 2>/dev/null || echo '?')"
   RSS[$name]="$(awk -F: '/Maximum resident set size/{printf "%.1f", $2/1024}' "$WORK/$name.time")"
-  printf '   %-22s wall %7.2f s  server CPU %6.2f s  PING worst %6s / p99 %5s ms  server stall %3s ms  steal %4s ms  RSS %6s MiB\n' \
-    "$name" "${WALL[$name]}" "${CPU[$name]}" "${PING[$name]}" "${P99[$name]}" "${STALL[$name]}" "${STEAL[$name]}" "${RSS[$name]}" >&2
+  printf '   %-22s wall %7.2f s  server CPU %6.2f s  PING worst %6s / p99 %5s ms  server stall %3s ms  steal %4s ms  RSS %6s MiB  slowest command: %s\n' \
+    "$name" "${WALL[$name]}" "${CPU[$name]}" "${PING[$name]}" "${P99[$name]}" "${STALL[$name]}" "${STEAL[$name]}" "${RSS[$name]}" "${SLOWEST[$name]}" >&2
 }
 
 # median NAME RUNS CMD...: RUNS runs; the one with the median wall time is kept as NAME;
@@ -130,7 +143,7 @@ median() {
   pick="$(for i in $(seq 1 "$runs"); do echo "${WALL[$name.$i]} $i"; done | sort -n | awk -v m=$(((runs + 1) / 2)) 'NR==m{print $2}')"
   WALL[$name]="${WALL[$name.$pick]}"; CPU[$name]="${CPU[$name.$pick]}"; PING[$name]="${PING[$name.$pick]}"; RSS[$name]="${RSS[$name.$pick]}"
   P99[$name]="${P99[$name.$pick]}"; STALL[$name]="${STALL[$name.$pick]}"; STEAL[$name]="${STEAL[$name.$pick]}"
-  WORST_PINGS[$name]="$(for i in $(seq 1 "$runs"); do printf '%s (steal %s) ' "${PING[$name.$i]}" "${STEAL[$name.$i]}"; done)"
+  WORST_PINGS[$name]="$(for i in $(seq 1 "$runs"); do printf '%s (steal %s, slowest command %s) ' "${PING[$name.$i]}" "${STEAL[$name.$i]}" "${SLOWEST[$name.$i]}"; done)"
   MEDIAN_PING[$name]="$(for i in $(seq 1 "$runs"); do echo "${PING[$name.$i]}"; done | sort -n | awk -v m=$(((runs + 1) / 2)) 'NR==m')"
   cp "$WORK/$name.$pick.out" "$WORK/$name.out"
   RUNS_OF[$name]="$(for i in $(seq 1 "$runs"); do printf '%.2f ' "${WALL[$name.$i]}"; done)"
@@ -189,7 +202,7 @@ RELAY_PER_M="$(echo "scale=2; ${WALL[relay-keys]} * 1000000 / $DB0" | bc -l)"
 RSS_RATIO="$(ratio "${RSS[keys-big]}" "${RSS[keys]}")"
 
 TABLE="$(
-  printf '| tool | where | wall s | keys/s | server CPU s | wall / server CPU | PING worst ms | PING p99 ms | server stall ms | CPU steal ms | peak RSS MiB | all runs: wall s; worst PING ms (steal ms) |\n'
+  printf '| tool | where | wall s | keys/s | server CPU s | wall / server CPU | PING worst ms | PING p99 ms | server stall ms | CPU steal ms | peak RSS MiB | all runs: wall s; worst PING ms (steal ms, slowest command ms) |\n'
   printf '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n'
   for n in keys redis-cli-memkeys valkey-cli-memkeys-c1000 redis-cli-bigkeys relay-keys relay-valkey-cli-memkeys-c1000 keys-big; do
     case $n in relay-*) where="relay +1 ms";; keys-big) where="loopback, $DB0_BIG keys";; *) where=loopback;; esac
