@@ -1,6 +1,7 @@
 //! After a db is scanned: element counts for its top keys, big keys and framework
-//! collections (O(1) length commands, one pipeline), then exact sizes (`MEMORY USAGE ...
-//! SAMPLES 0`) for top keys small enough that this costs little, and 4096 samples for the others.
+//! collections (O(1) length commands, one pipeline), then the top keys measured again:
+//! exactly (`MEMORY USAGE ... SAMPLES 0`) when that costs little, otherwise with more samples
+//! than the scan's, each command sized to hold the server well under a millisecond.
 
 use std::collections::HashMap;
 
@@ -16,8 +17,50 @@ use super::{
 };
 
 /// Samples for top keys too big to measure exactly: the 200,000-member zset of the
-/// workloads reads within 0.2% of `SAMPLES 0` (64 samples: up to 2% off) in ~0.1 ms.
+/// workloads reads within 0.2% of `SAMPLES 0` (64 samples: up to 2% off) in ~0.16 ms.
 const REFINE_SAMPLES: u32 = 4096;
+
+/// Hashes and sets cost far more per element: a hashtable sample is three allocator lookups
+/// (`zmalloc_size` of the entry, field and value) on scattered memory. On redis-server 7.0
+/// a 1,000,000-field hash took 1.7 ms at 4096 samples with warm caches and 7-12 ms right
+/// after a 1M-key scan (SLOWLOG, bench/RESULTS.md 2026-11-23), longer than the 5 ms a scan
+/// may hold other clients; 512 samples take ~0.3 ms warm. Exact sizes cost ~0.13 µs per
+/// element warm, so hashes and sets are measured exactly only up to 2,000 elements.
+const HASHTABLE_REFINE_SAMPLES: u32 = 512;
+pub(super) const HASHTABLE_EXACT_MAX: u64 = 2_000;
+
+/// How a top key is measured again, from its type and element count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Refine {
+    /// The scan's own SAMPLES already covered every element.
+    AlreadyExact,
+    /// `SAMPLES 0`, in the one pipeline of small keys.
+    ExactPipelined,
+    /// `MEMORY USAGE ... SAMPLES n` on its own round trip (n = 0: exact).
+    Alone(u32),
+    /// The scan's estimate stands.
+    Keep,
+}
+
+fn refine(type_name: &str, elements: u64, scan_samples: u32, exact_max: u64) -> Refine {
+    let hashtable = matches!(type_name, "hash" | "set");
+    let (exact_max, samples) = if hashtable {
+        (exact_max.min(HASHTABLE_EXACT_MAX), HASHTABLE_REFINE_SAMPLES)
+    } else {
+        (exact_max, REFINE_SAMPLES)
+    };
+    if elements <= u64::from(scan_samples) {
+        Refine::AlreadyExact
+    } else if elements <= PIPELINED_EXACT_MAX.min(exact_max) {
+        Refine::ExactPipelined
+    } else if elements <= exact_max {
+        Refine::Alone(0)
+    } else if samples > scan_samples {
+        Refine::Alone(samples)
+    } else {
+        Refine::Keep
+    }
+}
 
 /// Top keys with at most this many elements are measured exactly in one pipeline: SAMPLES 0
 /// costs ~0.15 µs per element (1.5 ms for 10,000 hash fields), so even a pipeline of 30 such
@@ -87,9 +130,8 @@ pub(super) async fn finish_db(
     for s in agg.fingerprints.structure.iter_mut().filter(|s| s.db == db) {
         s.elements = counts.get(&s.key).copied();
     }
-    // Top candidates measured again: exactly when they are small enough, otherwise with
-    // REFINE_SAMPLES. One command per round trip, so other clients are served in between
-    // (SAMPLES 0 on 10,000 hash fields takes ~1.5 ms; SAMPLES 4096 at most ~1 ms).
+    // Top candidates measured again (see `refine`), big ones one command per round trip so
+    // that other clients are served in between.
     let limit = run.opts.exact_top_max_elements;
     let mut top: Vec<(Candidate, bool)> = top
         .into_iter()
@@ -99,8 +141,6 @@ pub(super) async fn finish_db(
         })
         .collect();
     if limit > 0 && run.partial.is_none() {
-        // What each candidate needs: nothing when the scan's own SAMPLES already covered every
-        // element; SAMPLES 0 when small enough; REFINE_SAMPLES otherwise.
         let mut small: Vec<usize> = Vec::new();
         let mut big: Vec<(usize, u32)> = Vec::new();
         for (i, (c, is_exact)) in top.iter_mut().enumerate() {
@@ -108,14 +148,11 @@ pub(super) async fn finish_db(
                 continue;
             }
             let Some(elements) = counts.get(&c.key).copied() else { continue };
-            if elements <= u64::from(run.opts.samples) {
-                *is_exact = true;
-            } else if elements <= PIPELINED_EXACT_MAX {
-                small.push(i);
-            } else if elements <= limit {
-                big.push((i, 0));
-            } else if REFINE_SAMPLES > run.opts.samples {
-                big.push((i, REFINE_SAMPLES));
+            match refine(&c.type_name, elements, run.opts.samples, limit) {
+                Refine::AlreadyExact => *is_exact = true,
+                Refine::ExactPipelined => small.push(i),
+                Refine::Alone(samples) => big.push((i, samples)),
+                Refine::Keep => {}
             }
         }
         // Small ones in one round trip (each a few µs of server time)...
@@ -161,4 +198,38 @@ pub(super) async fn finish_db(
     let top = top.iter().map(|(c, e)| report(c, *e)).collect();
     let big = big.iter().map(|c| report(c, c.type_name == "string")).collect();
     (top, big)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn collections_the_scan_sampled_whole_are_exact_already() {
+        assert_eq!(refine("hash", 64, 64, 10_000), Refine::AlreadyExact);
+        assert_eq!(refine("zset", 10, 64, 10_000), Refine::AlreadyExact);
+    }
+
+    #[test]
+    fn small_collections_are_measured_exactly_in_one_pipeline() {
+        assert_eq!(refine("hash", 65, 64, 10_000), Refine::ExactPipelined);
+        assert_eq!(refine("list", 200, 64, 10_000), Refine::ExactPipelined);
+        // ...unless the caller's exact limit is lower still.
+        assert_eq!(refine("list", 150, 64, 100), Refine::Alone(REFINE_SAMPLES));
+    }
+
+    #[test]
+    fn hashes_and_sets_stop_being_exact_and_get_fewer_samples() {
+        assert_eq!(refine("hash", 2_000, 64, 10_000), Refine::Alone(0));
+        assert_eq!(refine("set", 2_001, 64, 10_000), Refine::Alone(HASHTABLE_REFINE_SAMPLES));
+        assert_eq!(refine("hash", 1_000_000, 64, 10_000), Refine::Alone(HASHTABLE_REFINE_SAMPLES));
+        assert_eq!(refine("zset", 10_000, 64, 10_000), Refine::Alone(0));
+        assert_eq!(refine("zset", 200_000, 64, 10_000), Refine::Alone(REFINE_SAMPLES));
+    }
+
+    #[test]
+    fn more_scan_samples_than_the_refine_keep_the_estimate() {
+        assert_eq!(refine("hash", 1_000_000, 1_000, 10_000), Refine::Keep);
+        assert_eq!(refine("zset", 1_000_000, 5_000, 10_000), Refine::Keep);
+    }
 }
