@@ -88,9 +88,25 @@ async fn binary_keys_are_escaped_not_lost() {
     assert!(serde_json::to_string(&r).is_ok());
 }
 
+/// Every `MEMORY USAGE` the server logged, as (key, SAMPLES argument).
+fn memory_usage_calls(server: &RedisServer) -> Vec<(String, Option<String>)> {
+    let log: Vec<serde_json::Value> =
+        serde_json::from_str(&server.cli(&["--json", "SLOWLOG", "GET", "100000"])).unwrap();
+    log.iter()
+        .filter_map(|e| {
+            let args: Vec<&str> = e[3].as_array()?.iter().filter_map(|a| a.as_str()).collect();
+            if !args.first()?.eq_ignore_ascii_case("MEMORY") {
+                return None;
+            }
+            Some((args.get(2)?.to_string(), args.get(4).map(|s| s.to_string())))
+        })
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_million_element_hash_is_sized_without_blocking_redis() {
-    let server = RedisServer::start(&["--slowlog-log-slower-than", "50000"]).unwrap();
+    let server =
+        RedisServer::start(&["--slowlog-log-slower-than", "0", "--slowlog-max-len", "100000"]).unwrap();
     let out = server.cli(&[
         "EVAL",
         "for i=1,1000001 do redis.call('HSET', KEYS[1], 'field:'..i, 'value:'..i) end return 1",
@@ -98,17 +114,45 @@ async fn a_million_element_hash_is_sized_without_blocking_redis() {
         "user:index:email_to_id",
     ]);
     assert_eq!(out.trim(), "1");
+    // Just under and just over the exact limit (2,000 elements), for a hash and a zset.
+    for (key, n) in [("mid:hash:exact", 2000), ("mid:hash:sampled", 2001)] {
+        let lua = format!("for i=1,{n} do redis.call('HSET', KEYS[1], 'f'..i, 'v'..i) end return 1");
+        assert_eq!(server.cli(&["EVAL", &lua, "1", key]).trim(), "1");
+    }
+    for (key, n) in [("mid:zset:exact", 2000), ("mid:zset:sampled", 2001)] {
+        let lua = format!("for i=1,{n} do redis.call('ZADD', KEYS[1], i, 'member:'..i) end return 1");
+        assert_eq!(server.cli(&["EVAL", &lua, "1", key]).trim(), "1");
+    }
     server.fill(0, "small", 100, 0);
     server.cli(&["SLOWLOG", "RESET"]);
     let mut p = probe(&server).await;
     let r = run(&mut p, &ScanOptions::default()).await;
-    // MEMORY USAGE ... SAMPLES 0 on this key takes ~0.5 s: nothing may have run over 50 ms.
-    assert_eq!(server.cli(&["SLOWLOG", "LEN"]).trim(), "0", "{}", server.cli(&["SLOWLOG", "GET"]));
+    // MEMORY USAGE ... SAMPLES 0 on this key takes ~0.5 s, and 4096 samples up to ~3 ms: the
+    // top keys are measured again with 512 samples for hashes, SAMPLES 0 only up to 2,000.
+    let calls = memory_usage_calls(&server);
+    let again = |key: &str| -> Vec<Option<&str>> {
+        calls
+            .iter()
+            .filter(|(k, s)| k == key && s.as_deref() != Some("64"))
+            .map(|(_, s)| s.as_deref())
+            .collect()
+    };
+    assert_eq!(again("user:index:email_to_id"), [Some("512")], "{calls:?}");
+    assert_eq!(again("mid:hash:exact"), [Some("0")]);
+    assert_eq!(again("mid:hash:sampled"), [Some("512")]);
+    assert_eq!(again("mid:zset:exact"), [Some("0")]);
+    assert_eq!(again("mid:zset:sampled"), [Some("4096")]);
     let big = &r.top[0];
     assert_eq!(big.key, "user:index:email_to_id");
     assert_eq!(big.elements, Some(1_000_001));
     assert!(!big.bytes_exact);
     assert!(big.bytes > 30 << 20, "{big:?}");
+    let exact = |key: &str| r.top.iter().find(|t| t.key == key).map(|t| t.bytes_exact);
+    assert_eq!(exact("mid:hash:exact"), Some(true));
+    assert_eq!(exact("mid:hash:sampled"), Some(false));
+    assert_eq!(exact("mid:zset:exact"), Some(true));
+    // 4096 samples cover all 2,001 members: exact too.
+    assert_eq!(exact("mid:zset:sampled"), Some(true));
     let issue = r.retention.iter().find(|i| i.rule == "big-key").unwrap();
     assert_eq!(issue.example_key.as_deref(), Some("user:index:email_to_id"));
     assert!(issue.message.contains("1000001 elements"), "{}", issue.message);

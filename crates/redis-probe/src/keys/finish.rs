@@ -17,17 +17,16 @@ use super::{
 };
 
 /// Samples for top keys too big to measure exactly: the 200,000-member zset of the
-/// workloads reads within 0.2% of `SAMPLES 0` (64 samples: up to 2% off) in ~0.16 ms.
+/// workloads reads within 0.2% of `SAMPLES 0` (64 samples: up to 2% off) in ~0.65 ms
+/// (SLOWLOG after a scan of the workloads plus 1M keys, redis-server 7.0, 2026-11-23).
 const REFINE_SAMPLES: u32 = 4096;
 
-/// Hashes and sets cost far more per element: a hashtable sample is three allocator lookups
-/// (`zmalloc_size` of the entry, field and value) on scattered memory. On redis-server 7.0
-/// a 1,000,000-field hash took 1.7 ms at 4096 samples with warm caches and 7-12 ms right
-/// after a 1M-key scan (SLOWLOG, bench/RESULTS.md 2026-11-23), longer than the 5 ms a scan
-/// may hold other clients; 512 samples take ~0.3 ms warm. Exact sizes cost ~0.13 µs per
-/// element warm, so hashes and sets are measured exactly only up to 2,000 elements.
+/// Hashes and sets cost far more per sample: each is three allocator lookups (`zmalloc_size`
+/// of the entry, field and value) on scattered memory, ~0.7 µs on the workloads' 1,000,000-field
+/// hash. At 4096 samples that hash held the server 2.8 ms, and 7-12 ms in two of five
+/// benchmark runs (bench/RESULTS.md, 2026-11-23 22:50), longer than a scan may keep other
+/// clients waiting; 512 samples take ~0.35 ms and read it within 0.1% of `SAMPLES 0`.
 const HASHTABLE_REFINE_SAMPLES: u32 = 512;
-pub(super) const HASHTABLE_EXACT_MAX: u64 = 2_000;
 
 /// How a top key is measured again, from its type and element count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,12 +42,7 @@ enum Refine {
 }
 
 fn refine(type_name: &str, elements: u64, scan_samples: u32, exact_max: u64) -> Refine {
-    let hashtable = matches!(type_name, "hash" | "set");
-    let (exact_max, samples) = if hashtable {
-        (exact_max.min(HASHTABLE_EXACT_MAX), HASHTABLE_REFINE_SAMPLES)
-    } else {
-        (exact_max, REFINE_SAMPLES)
-    };
+    let samples = if matches!(type_name, "hash" | "set") { HASHTABLE_REFINE_SAMPLES } else { REFINE_SAMPLES };
     if elements <= u64::from(scan_samples) {
         Refine::AlreadyExact
     } else if elements <= PIPELINED_EXACT_MAX.min(exact_max) {
@@ -212,19 +206,20 @@ mod tests {
 
     #[test]
     fn small_collections_are_measured_exactly_in_one_pipeline() {
-        assert_eq!(refine("hash", 65, 64, 10_000), Refine::ExactPipelined);
-        assert_eq!(refine("list", 200, 64, 10_000), Refine::ExactPipelined);
+        assert_eq!(refine("hash", 65, 64, 2_000), Refine::ExactPipelined);
+        assert_eq!(refine("list", 200, 64, 2_000), Refine::ExactPipelined);
         // ...unless the caller's exact limit is lower still.
         assert_eq!(refine("list", 150, 64, 100), Refine::Alone(REFINE_SAMPLES));
     }
 
     #[test]
-    fn hashes_and_sets_stop_being_exact_and_get_fewer_samples() {
-        assert_eq!(refine("hash", 2_000, 64, 10_000), Refine::Alone(0));
-        assert_eq!(refine("set", 2_001, 64, 10_000), Refine::Alone(HASHTABLE_REFINE_SAMPLES));
-        assert_eq!(refine("hash", 1_000_000, 64, 10_000), Refine::Alone(HASHTABLE_REFINE_SAMPLES));
-        assert_eq!(refine("zset", 10_000, 64, 10_000), Refine::Alone(0));
-        assert_eq!(refine("zset", 200_000, 64, 10_000), Refine::Alone(REFINE_SAMPLES));
+    fn bigger_ones_are_measured_alone_hashes_and_sets_with_fewer_samples() {
+        assert_eq!(refine("hash", 2_000, 64, 2_000), Refine::Alone(0));
+        assert_eq!(refine("zset", 2_000, 64, 2_000), Refine::Alone(0));
+        assert_eq!(refine("set", 2_001, 64, 2_000), Refine::Alone(HASHTABLE_REFINE_SAMPLES));
+        assert_eq!(refine("hash", 1_000_000, 64, 2_000), Refine::Alone(HASHTABLE_REFINE_SAMPLES));
+        assert_eq!(refine("zset", 200_000, 64, 2_000), Refine::Alone(REFINE_SAMPLES));
+        assert_eq!(refine("list", 500_000, 64, 2_000), Refine::Alone(REFINE_SAMPLES));
     }
 
     #[test]

@@ -292,10 +292,9 @@ pub async fn scan_resumable(
     notes.extend(run.errors.notes());
     if opts.exact_top_max_elements > 0 && opts.top > 0 {
         notes.push(format!(
-            "top keys were measured again: exactly (MEMORY USAGE SAMPLES 0) up to {} elements ({} for hashes and \
-             sets), otherwise with more samples; other sizes are MEMORY USAGE SAMPLES {} estimates",
+            "top keys were measured again: exactly (MEMORY USAGE SAMPLES 0) up to {} elements, otherwise with more \
+             samples; other sizes are MEMORY USAGE SAMPLES {} estimates",
             opts.exact_top_max_elements,
-            opts.exact_top_max_elements.min(super::finish::HASHTABLE_EXACT_MAX),
             if opts.samples == 0 { super::DEFAULT_SAMPLES } else { opts.samples }
         ));
     }
