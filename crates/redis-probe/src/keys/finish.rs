@@ -142,7 +142,7 @@ pub(super) async fn finish_db(
                 continue;
             }
             let Some(elements) = counts.get(&c.key).copied() else { continue };
-            match refine(&c.type_name, elements, run.opts.samples, limit) {
+            match refine(&c.type_name, elements, run.opts.effective_samples(), limit) {
                 Refine::AlreadyExact => *is_exact = true,
                 Refine::ExactPipelined => small.push(i),
                 Refine::Alone(samples) => big.push((i, samples)),

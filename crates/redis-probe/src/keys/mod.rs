@@ -75,6 +75,13 @@ pub const DEFAULT_COUNT: u32 = 1000;
 /// small keys, +40% on 200,000 hashes of 30 fields (bench/RESULTS.md, 2026-11-23).
 pub const DEFAULT_SAMPLES: u32 = 64;
 
+impl ScanOptions {
+    /// The SAMPLES every key's `MEMORY USAGE` is sent with: `samples`, or the default for 0.
+    pub(crate) fn effective_samples(&self) -> u32 {
+        if self.samples == 0 { DEFAULT_SAMPLES } else { self.samples }
+    }
+}
+
 impl Default for ScanOptions {
     fn default() -> Self {
         ScanOptions {
