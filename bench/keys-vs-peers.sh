@@ -138,16 +138,18 @@ measure() {
     "$name" "${WALL[$name]}" "${CPU[$name]}" "${PING[$name]}" "${P99[$name]}" "${STALL[$name]}" "${STEAL[$name]}" "${RSS[$name]}" "${SLOWEST[$name]}" >&2
 }
 
+# middle_line N: of N lines on stdin, the median by their first number.
+middle_line() { sort -n | awk -v m=$((($1 + 1) / 2)) 'NR==m'; }
 # median NAME RUNS CMD...: RUNS runs; the one with the median wall time is kept as NAME;
 # MEDIAN_PING[NAME] is the median of the runs' worst PINGs, each listed with its steal.
 median() {
   local name="$1" runs="$2" i pick; shift 2
   for i in $(seq 1 "$runs"); do measure "$name.$i" "$@"; done
-  pick="$(for i in $(seq 1 "$runs"); do echo "${WALL[$name.$i]} $i"; done | sort -n | awk -v m=$(((runs + 1) / 2)) 'NR==m{print $2}')"
+  pick="$(for i in $(seq 1 "$runs"); do echo "${WALL[$name.$i]} $i"; done | middle_line "$runs" | cut -d' ' -f2)"
   WALL[$name]="${WALL[$name.$pick]}"; CPU[$name]="${CPU[$name.$pick]}"; PING[$name]="${PING[$name.$pick]}"; RSS[$name]="${RSS[$name.$pick]}"
   P99[$name]="${P99[$name.$pick]}"; STALL[$name]="${STALL[$name.$pick]}"; STEAL[$name]="${STEAL[$name.$pick]}"
   WORST_PINGS[$name]="$(for i in $(seq 1 "$runs"); do printf '%s (steal %s, slowest command %s) ' "${PING[$name.$i]}" "${STEAL[$name.$i]}" "${SLOWEST[$name.$i]}"; done)"
-  MEDIAN_PING[$name]="$(for i in $(seq 1 "$runs"); do echo "${PING[$name.$i]}"; done | sort -n | awk -v m=$(((runs + 1) / 2)) 'NR==m')"
+  MEDIAN_PING[$name]="$(for i in $(seq 1 "$runs"); do echo "${PING[$name.$i]}"; done | middle_line "$runs")"
   cp "$WORK/$name.$pick.out" "$WORK/$name.out"
   RUNS_OF[$name]="$(for i in $(seq 1 "$runs"); do printf '%.2f ' "${WALL[$name.$i]}"; done)"
 }
